@@ -1,0 +1,74 @@
+"""How API callers prove who they are.
+
+Staff: ``Authorization: Token <key>`` (or the console's session). Customers:
+``X-Conversation-Token``, returned once when their conversation was created. Both secrets
+are stored only as digests. ``request.user`` becomes a Django user (staff) or an Actor
+(customer); ``actor_of`` turns either into the Actor that the access module judges.
+"""
+
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from support.agents.models import AgentToken
+from support.common import tokens
+from support.conversations.actors import Actor
+from support.conversations.models import SupportConversation
+
+CONVERSATION_TOKEN_HEADER = "HTTP_X_CONVERSATION_TOKEN"
+
+
+class AgentTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Token"
+
+    def authenticate(self, request: Request) -> tuple[AbstractBaseUser, AgentToken] | None:
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(
+                "Invalid Authorization header: use 'Token <key>'.", code="invalid_token"
+            )
+        try:
+            key = header[1].decode()
+        except UnicodeDecodeError as error:
+            raise exceptions.AuthenticationFailed(
+                "Invalid token.", code="invalid_token"
+            ) from error
+        token = (
+            AgentToken.objects.select_related("user", "user__agent")
+            .filter(key_digest=tokens.digest(key))
+            .first()
+        )
+        if token is None or not token.user.is_active:
+            raise exceptions.AuthenticationFailed("Invalid token.", code="invalid_token")
+        return token.user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword
+
+
+class ConversationTokenAuthentication(authentication.BaseAuthentication):
+    def authenticate(self, request: Request) -> tuple[Actor, None] | None:
+        secret = request.META.get(CONVERSATION_TOKEN_HEADER)
+        if secret is None:
+            return None
+        row = (
+            SupportConversation.objects.filter(access_token_digest=tokens.digest(secret))
+            .values("conversation_id", "user_id")
+            .first()
+        )
+        if row is None:
+            raise exceptions.AuthenticationFailed(
+                "Invalid conversation token.", code="invalid_token"
+            )
+        return Actor.customer(conversation_id=row["conversation_id"], user_id=row["user_id"]), None
+
+
+def actor_of(request: Any) -> Actor | None:
+    user = request.user
+    if isinstance(user, Actor):
+        return user
+    return Actor.for_user(user)

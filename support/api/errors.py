@@ -1,0 +1,75 @@
+"""Every API error is ``{"detail": "<sentence>", "code": "<machine code>"}``.
+
+Validation errors add ``errors``: the messages per field.
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from support.common.errors import SupportError
+
+_CODES = {
+    exceptions.ParseError: "malformed_request",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "invalid_token",
+    exceptions.PermissionDenied: "forbidden",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "rate_limited",
+}
+
+
+def _first_message(errors: Any, prefix: str = "") -> str:
+    if isinstance(errors, dict):
+        for field, value in errors.items():
+            label = "" if field == "non_field_errors" else f"{prefix}{field}: "
+            return _first_message(value, label)
+    if isinstance(errors, list) and errors:
+        return _first_message(errors[0], prefix)
+    return f"{prefix}{errors}"
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, SupportError):
+        response = Response({"detail": exc.detail, "code": exc.code}, status=exc.status)
+        if exc.status == status.HTTP_401_UNAUTHORIZED:
+            response["WWW-Authenticate"] = "Token"
+        return response
+    if isinstance(exc, exceptions.ValidationError):
+        first_code = _first_code(exc.get_codes())
+        return Response(
+            {
+                "detail": _first_message(exc.detail),
+                "code": first_code,
+                "errors": exc.detail,
+            },
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound("Not found.")
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    detail = exc.detail if isinstance(exc.detail, str) else _first_message(exc.detail)
+    if isinstance(exc, exceptions.ParseError):
+        detail = f"The request body is not valid JSON: {detail}"
+    code = next((c for cls, c in _CODES.items() if isinstance(exc, cls)), "error")
+    response.data = {"detail": str(detail), "code": code}
+    return response
+
+
+def _first_code(codes: Any) -> str:
+    if isinstance(codes, dict):
+        return _first_code(next(iter(codes.values()), "invalid"))
+    if isinstance(codes, list):
+        return _first_code(codes[0]) if codes else "invalid"
+    return str(codes) if codes and codes != "invalid" else "invalid"

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+conversation = "conversations/<uuid:conversation_id>/"
+
+urlpatterns = [
+    path("conversations/", views.ConversationsView.as_view(), name="conversations"),
+    path(conversation, views.ConversationDetailView.as_view(), name="conversation-detail"),
+    path(f"{conversation}messages/", views.MessagesView.as_view(), name="conversation-messages"),
+    path(f"{conversation}escalate/", views.EscalateView.as_view(), name="escalate-conversation"),
+    path(f"{conversation}assign/", views.AssignView.as_view(), name="assign-agent"),
+    path(f"{conversation}agent/messages/", views.AgentMessageView.as_view(), name="agent-message"),
+    path(f"{conversation}notes/", views.NoteView.as_view(), name="conversation-notes"),
+    path(f"{conversation}resolve/", views.ResolveView.as_view(), name="resolve-conversation"),
+    path("agents/", views.AgentsView.as_view(), name="agents"),
+    path("auth/token/", views.TokenView.as_view(), name="auth-token"),
+]

@@ -1,0 +1,308 @@
+"""The v1 API: thin views that validate input, call one action, and shape the answer."""
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from support.agents.models import Agent
+from support.agents.services import issue_token
+from support.assistant.turns import handle_customer_message
+from support.common.errors import NotAuthenticated
+from support.conversations import actions, selectors
+from support.conversations.access import Action, access_conversation, require_actor, require_staff
+from support.conversations.actors import Actor
+from support.conversations.idempotency import IdempotencyKey, Replay, replayed_response, store_response
+from support.conversations.models import IdempotencyRecord, SupportMessage
+from support.conversations.states import Sender
+
+from . import serializers as s
+from .authentication import actor_of
+
+ERRORS = {code: s.ErrorOutput for code in (400, 401, 403, 404, 409)}
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="Makes a retry safe: the first answer is returned again and nothing is stored twice.",
+)
+
+
+def _valid(serializer_class: type[s.serializers.Serializer], data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _idempotency_key(request: Request, actor: Actor, endpoint: str, payload: Any) -> IdempotencyKey | None:
+    scope = f"{actor.kind}:{actor.actor_id}:{endpoint}"
+    return IdempotencyKey.from_request(
+        key=request.headers.get("Idempotency-Key"), scope=scope, payload=payload
+    )
+
+
+def _replay(record: IdempotencyRecord, rebuild: Callable[[SupportMessage], Any]) -> Response:
+    stored = replayed_response(record)
+    if stored is None:  # the first request committed but never stored its answer
+        body = rebuild(record.message) if record.message else {}
+        store_response(record, status.HTTP_201_CREATED, body)
+        stored = (status.HTTP_201_CREATED, body)
+    response = Response(stored[1], status=stored[0])
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _user_message_body(message: SupportMessage, ai_reply: SupportMessage | None = None) -> Any:
+    body: dict[str, Any] = {
+        "message_id": message.pk,
+        "sender": message.sender,
+        "message": message.text,
+        "detected_intent": message.detected_intent,
+        "created_at": message.created_at,
+        "conversation_status": message.conversation.status,
+    }
+    if ai_reply is not None:
+        body["ai_response"] = {
+            "message_id": ai_reply.pk,
+            "message": ai_reply.text,
+            "sender": ai_reply.sender,
+            "created_at": ai_reply.created_at,
+        }
+    return s.UserMessageOutput(body).data
+
+
+def _rebuild_user_message_body(message: SupportMessage) -> Any:
+    reply = message.replies.filter(sender=Sender.AI).first()
+    return _user_message_body(message, reply)
+
+
+class ConversationCreateThrottle(SimpleRateThrottle):
+    scope = "conversation_create"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        if request.method != "POST":
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class QueuePagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class ConversationsView(APIView):
+    throttle_classes = [ConversationCreateThrottle]
+
+    @extend_schema(
+        operation_id="conversations_queue",
+        parameters=[s.QueueQuery],
+        responses={200: s.ConversationOutput(many=True), **ERRORS},
+        description="The staff queue, oldest waiting first. Agents and supervisors only.",
+    )
+    def get(self, request: Request) -> Response:
+        require_staff(actor_of(request))
+        query = _valid(s.QueueQuery, request.query_params.dict())
+        conversations = selectors.queue(
+            status=query.get("status"),
+            assigned_agent=query.get("assigned_agent"),
+            language=query.get("language"),
+        )
+        paginator = QueuePagination()
+        page = paginator.paginate_queryset(conversations, request, view=self)
+        return paginator.get_paginated_response(s.ConversationOutput(page, many=True).data)
+
+    @extend_schema(
+        operation_id="conversations_create",
+        request=s.CreateConversationInput,
+        responses={201: s.CreatedConversationOutput, **ERRORS},
+        auth=[],
+        description="Start a conversation. The answer carries `access_token`, shown only once.",
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(s.CreateConversationInput, request.data)
+        conversation, secret = actions.do_create_conversation(
+            user_id=data["user_id"], language=data["language"]
+        )
+        body = s.CreatedConversationOutput(conversation, context={"access_token": secret}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ConversationDetailView(APIView):
+    @extend_schema(responses={200: s.ConversationOutput, **ERRORS})
+    def get(self, request: Request, conversation_id: UUID) -> Response:
+        conversation = access_conversation(actor_of(request), conversation_id, Action.VIEW)
+        return Response(s.ConversationOutput(conversation).data)
+
+
+class MessagesView(APIView):
+    @extend_schema(
+        operation_id="conversation_messages_list",
+        parameters=[s.MessagesQuery],
+        responses={200: s.MessagePageOutput, **ERRORS},
+        description="Messages in order, after `after` (a message id). Customers never see "
+        "private notes.",
+    )
+    def get(self, request: Request, conversation_id: UUID) -> Response:
+        actor = require_actor(actor_of(request))
+        conversation = access_conversation(actor, conversation_id, Action.VIEW)
+        query = _valid(s.MessagesQuery, request.query_params.dict())
+        limit = query["limit"]
+        messages = selectors.messages_for(
+            actor, conversation, after=query.get("after"), limit=limit + 1
+        )
+        return Response(
+            {
+                "results": s.MessageOutput(messages[:limit], many=True).data,
+                "has_more": len(messages) > limit,
+            }
+        )
+
+    @extend_schema(
+        operation_id="conversation_messages_create",
+        request=s.MessageInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: s.UserMessageOutput, **ERRORS},
+        description="The customer's message. While the conversation is open the assistant "
+        "answers in `ai_response`; after escalation there is no `ai_response`.",
+    )
+    def post(self, request: Request, conversation_id: UUID) -> Response:
+        actor = require_actor(actor_of(request))
+        data = _valid(s.MessageInput, request.data)
+        key = _idempotency_key(request, actor, "messages", data)
+        try:
+            turn = handle_customer_message(
+                actor=actor, conversation_id=conversation_id, text=data["message"],
+                idempotency_key=key,
+            )
+        except Replay as replay:
+            return _replay(replay.record, _rebuild_user_message_body)
+        body = _user_message_body(turn.message, turn.ai_reply)
+        store_response(turn.idempotency_record, status.HTTP_201_CREATED, body)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class EscalateView(APIView):
+    @extend_schema(request=s.EscalateInput, responses={200: s.ConversationOutput, **ERRORS})
+    def post(self, request: Request, conversation_id: UUID) -> Response:
+        actor = require_actor(actor_of(request))
+        data = _valid(s.EscalateInput, request.data)
+        conversation = actions.do_escalate_conversation(
+            actor=actor, conversation_id=conversation_id, reason=data.get("reason", "")
+        )
+        return Response(s.ConversationOutput(conversation).data)
+
+
+class AssignView(APIView):
+    @extend_schema(request=s.AssignInput, responses={200: s.ConversationOutput, **ERRORS})
+    def post(self, request: Request, conversation_id: UUID) -> Response:
+        actor = require_staff(actor_of(request))
+        data = _valid(s.AssignInput, request.data)
+        conversation = actions.do_assign_conversation(
+            actor=actor, conversation_id=conversation_id, agent_id=data["agent_id"]
+        )
+        return Response(s.ConversationOutput(conversation).data)
+
+
+class _AgentPostView(APIView):
+    private = False
+    endpoint = "agent_messages"
+
+    def post(self, request: Request, conversation_id: UUID) -> Response:
+        actor = require_staff(actor_of(request))
+        data = _valid(s.MessageInput, request.data)
+        key = _idempotency_key(request, actor, self.endpoint, data)
+        try:
+            posted = actions.do_post_agent_message(
+                actor=actor,
+                conversation_id=conversation_id,
+                text=data["message"],
+                private=self.private,
+                idempotency_key=key,
+            )
+        except Replay as replay:
+            return _replay(replay.record, lambda message: s.MessageOutput(message).data)
+        body = s.MessageOutput(posted.message).data
+        store_response(posted.idempotency_record, status.HTTP_201_CREATED, body)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class AgentMessageView(_AgentPostView):
+    @extend_schema(
+        request=s.MessageInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: s.MessageOutput, **ERRORS},
+        description="An agent's reply to the customer.",
+    )
+    def post(self, request: Request, conversation_id: UUID) -> Response:
+        return super().post(request, conversation_id)
+
+
+class NoteView(_AgentPostView):
+    private = True
+    endpoint = "notes"
+
+    @extend_schema(
+        request=s.MessageInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: s.MessageOutput, **ERRORS},
+        description="A private note for staff; never shown to the customer.",
+    )
+    def post(self, request: Request, conversation_id: UUID) -> Response:
+        return super().post(request, conversation_id)
+
+
+class ResolveView(APIView):
+    @extend_schema(request=s.ResolveInput, responses={200: s.ConversationOutput, **ERRORS})
+    def post(self, request: Request, conversation_id: UUID) -> Response:
+        actor = require_staff(actor_of(request))
+        data = _valid(s.ResolveInput, request.data if request.data else {})
+        conversation = actions.do_resolve_conversation(
+            actor=actor, conversation_id=conversation_id, reason=data.get("reason", "")
+        )
+        return Response(s.ConversationOutput(conversation).data)
+
+
+class AgentsView(APIView):
+    @extend_schema(responses={200: s.AgentOutput(many=True), **ERRORS})
+    def get(self, request: Request) -> Response:
+        require_staff(actor_of(request))
+        return Response(s.AgentOutput(Agent.objects.all(), many=True).data)
+
+
+class TokenThrottle(SimpleRateThrottle):
+    scope = "token_obtain"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class TokenView(APIView):
+    authentication_classes: list[type] = []
+    throttle_classes = [TokenThrottle]
+
+    @extend_schema(
+        request=s.TokenInput,
+        responses={201: s.TokenOutput, **ERRORS},
+        auth=[],
+        description="Exchange an agent's username and password for a new API token.",
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(s.TokenInput, request.data)
+        user = authenticate(request, username=data["username"], password=data["password"])
+        actor = Actor.for_user(user)
+        if user is None or actor is None:
+            raise NotAuthenticated("Wrong username or password.", code="invalid_credentials")
+        token = issue_token(user=user, label="api login")
+        return Response(
+            {"token": token, "agent_id": actor.agent_id, "role": actor.kind},
+            status=status.HTTP_201_CREATED,
+        )

@@ -1,0 +1,99 @@
+"""Reply providers: what writes the assistant's answer to an open conversation.
+
+Every call goes through ``call_provider``, which counts it per conversation, so tests can
+prove that no provider is called for a conversation that has left `open`.
+"""
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from .intents import IntentPrediction
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    conversation_id: str
+    language: str
+    text: str
+    prediction: IntentPrediction
+    history: list[tuple[str, str]] = field(default_factory=list)  # (sender, text), oldest first
+
+
+@dataclass(frozen=True)
+class AssistantReply:
+    text: str
+    handoff_requested: bool = False
+    handoff_reason: str = ""
+
+
+class ProviderError(Exception):
+    """The provider failed or timed out; the caller may retry."""
+
+
+class Provider(Protocol):
+    name: str
+
+    def reply(self, context: ReplyContext) -> AssistantReply: ...
+
+
+class _CallLog:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.calls: Counter[str] = Counter()
+
+    def record(self, conversation_id: str) -> None:
+        with self._lock:
+            self.calls[conversation_id] += 1
+
+    def total(self) -> int:
+        with self._lock:
+            return sum(self.calls.values())
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+
+provider_calls = _CallLog()
+_override: Provider | None = None
+_configured: Provider | None = None
+
+
+def get_provider() -> Provider:
+    global _configured
+    if _override is not None:
+        return _override
+    if _configured is None:
+        _configured = _build(settings.AI_PROVIDER)
+    return _configured
+
+
+def _build(name: str) -> Provider:
+    if name == "builtin":
+        from .builtin import BuiltinProvider
+
+        return BuiltinProvider()
+    raise ImproperlyConfigured(f"AI_PROVIDER={name!r} is not known; use 'builtin'.")
+
+
+@contextmanager
+def use_provider(provider: Provider) -> Iterator[Provider]:
+    """Replace the configured provider (tests, benchmarks)."""
+    global _override
+    previous, _override = _override, provider
+    try:
+        yield provider
+    finally:
+        _override = previous
+
+
+def call_provider(provider: Provider, context: ReplyContext) -> AssistantReply:
+    provider_calls.record(context.conversation_id)
+    return provider.reply(context)

@@ -1,0 +1,132 @@
+"""A customer's turn: store the message, then let the assistant answer if it still may.
+
+The assistant's answer is generated outside any transaction and stored by
+``do_post_ai_reply``, which re-checks the status under the row lock (DESIGN.md section 1):
+
+1. the message is stored (and the conversation escalated, for an explicit request);
+2. if the conversation is not open, the turn ends: no provider call;
+3. the status is read again just before the provider is called;
+4. the reply is stored only if the conversation is still open under the lock.
+"""
+
+import logging
+from dataclasses import dataclass
+from uuid import UUID
+
+from support.common.errors import Conflict
+from support.conversations import actions, selectors
+from support.conversations.actors import ASSISTANT, Actor
+from support.conversations.idempotency import IdempotencyKey
+from support.conversations.models import SupportConversation, SupportMessage
+from support.conversations.states import AI_STATUSES, EscalationSource, Status
+
+from .intents import Intent, IntentPrediction, detect_intent
+from .providers import (
+    AssistantReply,
+    ProviderError,
+    ReplyContext,
+    call_provider,
+    get_provider,
+)
+
+logger = logging.getLogger(__name__)
+
+PROVIDER_ATTEMPTS = 2  # one retry
+
+
+@dataclass(frozen=True)
+class CustomerTurn:
+    message: SupportMessage
+    conversation: SupportConversation
+    prediction: IntentPrediction
+    ai_reply: SupportMessage | None
+    idempotency_record: object | None
+
+
+def handle_customer_message(
+    *,
+    actor: Actor,
+    conversation_id: UUID,
+    text: str,
+    idempotency_key: IdempotencyKey | None = None,
+) -> CustomerTurn:
+    prediction = detect_intent(text)
+    escalation = (
+        actions.EscalationRequest(source=EscalationSource.INTENT, reason=text)
+        if prediction.intent == Intent.ESCALATION
+        else None
+    )
+    posted = actions.do_post_user_message(
+        actor=actor,
+        conversation_id=conversation_id,
+        text=text,
+        detected_intent=prediction.intent,
+        intent_confidence=prediction.confidence,
+        escalation=escalation,
+        idempotency_key=idempotency_key,
+    )
+    ai_reply = None
+    if posted.conversation.status == Status.OPEN:
+        ai_reply = _answer(posted.conversation, posted.message, prediction)
+    posted.conversation.refresh_from_db()
+    return CustomerTurn(
+        message=posted.message,
+        conversation=posted.conversation,
+        prediction=prediction,
+        ai_reply=ai_reply,
+        idempotency_record=posted.idempotency_record,
+    )
+
+
+def _still_open(conversation_id: UUID) -> bool:
+    return SupportConversation.objects.filter(
+        conversation_id=conversation_id, status__in=AI_STATUSES
+    ).exists()
+
+
+def _answer(
+    conversation: SupportConversation, message: SupportMessage, prediction: IntentPrediction
+) -> SupportMessage | None:
+    conversation_id = conversation.conversation_id
+    context = ReplyContext(
+        conversation_id=str(conversation_id),
+        language=conversation.language,
+        text=message.text,
+        prediction=prediction,
+        history=[(m.sender, m.text) for m in selectors.recent_messages(conversation_id)],
+    )
+    provider = get_provider()
+    reply: AssistantReply | None = None
+    for attempt in range(1, PROVIDER_ATTEMPTS + 1):
+        if not _still_open(conversation_id):
+            return None  # escalated or resolved meanwhile: the assistant stays silent
+        try:
+            reply = call_provider(provider, context)
+            break
+        except ProviderError:
+            logger.warning(
+                "provider %s failed for %s (attempt %d)", provider.name, conversation_id, attempt
+            )
+    if reply is None:
+        _escalate(conversation_id, EscalationSource.AI_FAILURE, "The assistant could not answer.")
+        return None
+    if reply.handoff_requested:
+        # A handoff ends the assistant's turn: nothing it wrote alongside is posted.
+        _escalate(conversation_id, EscalationSource.INTENT, reply.handoff_reason or message.text)
+        return None
+    return actions.do_post_ai_reply(
+        conversation_id=conversation_id,
+        in_reply_to_id=message.pk,
+        text=reply.text,
+        detected_intent=prediction.intent,
+    )
+
+
+def _escalate(conversation_id: UUID, source: EscalationSource, reason: str) -> None:
+    """Escalate on the assistant's behalf if nobody else did meanwhile."""
+    try:
+        actions.do_escalate_conversation(
+            actor=ASSISTANT, conversation_id=conversation_id, reason=reason, source=source
+        )
+    except Conflict:
+        pass  # already escalated or resolved by someone else: nothing to do

@@ -1,0 +1,152 @@
+"""The one place that decides who may do what to a conversation.
+
+The API, the admin, the console and the realtime consumers all call ``authorize`` (the
+lifecycle actions call it again under the row lock, so the decision sees the current status).
+Checks run in a fixed order, so the same request always gets the same answer:
+
+1. visibility: a customer sees only the conversation of their token (404 otherwise, so
+   a token reveals nothing about other conversations);
+2. role (403);
+3. status (409): what the conversation's current status forbids;
+4. ownership (403): agents act only where they are the assigned agent.
+"""
+
+from enum import StrEnum
+from uuid import UUID
+
+from support.common.errors import Conflict, Forbidden, NotAuthenticated, NotFound
+
+from .actors import Actor
+from .models import SupportConversation
+from .states import AGENT_STATUSES, CUSTOMER_STATUSES, Status, Transition, target_status
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    POST_USER_MESSAGE = "post_user_message"
+    ESCALATE = "escalate"
+    ASSIGN = "assign"
+    REPLY = "reply"
+    ADD_NOTE = "add_note"
+    RESOLVE = "resolve"
+
+
+_ROLES: dict[Action, frozenset[str]] = {
+    Action.VIEW: frozenset({"customer", "agent", "supervisor"}),
+    Action.POST_USER_MESSAGE: frozenset({"customer"}),
+    Action.ESCALATE: frozenset({"customer", "agent", "supervisor", "assistant", "system"}),
+    Action.ASSIGN: frozenset({"supervisor"}),
+    Action.REPLY: frozenset({"agent", "supervisor"}),
+    Action.ADD_NOTE: frozenset({"agent", "supervisor"}),
+    Action.RESOLVE: frozenset({"agent", "supervisor"}),
+}
+
+_ROLE_REFUSALS: dict[Action, str] = {
+    Action.POST_USER_MESSAGE: "Only the customer writes customer messages.",
+    Action.ASSIGN: "Only supervisors assign conversations.",
+    Action.REPLY: "Only agents and supervisors send agent messages.",
+    Action.ADD_NOTE: "Only agents and supervisors add private notes.",
+    Action.RESOLVE: "Only agents and supervisors resolve conversations.",
+}
+
+
+def require_actor(actor: Actor | None) -> Actor:
+    if actor is None:
+        raise NotAuthenticated(
+            "Authentication required: send X-Conversation-Token (customers) or "
+            "Authorization: Token <key> (agents).",
+        )
+    return actor
+
+
+def require_staff(actor: Actor | None) -> Actor:
+    actor = require_actor(actor)
+    if not actor.is_staff:
+        raise Forbidden("Only agents and supervisors may do this.")
+    return actor
+
+
+def authorize(actor: Actor | None, conversation: SupportConversation, action: Action) -> None:
+    """Raise the error that forbids ``actor`` from ``action`` on ``conversation``, if any."""
+    actor = require_actor(actor)
+    if actor.is_customer and actor.conversation_id != conversation.conversation_id:
+        raise NotFound("Conversation not found.", code="conversation_not_found")
+    if actor.kind not in _ROLES[action]:
+        raise Forbidden(_ROLE_REFUSALS.get(action, "You may not do this."))
+    _check_status(conversation, action)
+    _check_ownership(actor, conversation, action)
+
+
+def access_conversation(
+    actor: Actor | None, conversation_id: UUID, action: Action = Action.VIEW
+) -> SupportConversation:
+    """Load a conversation for ``actor``, or raise 401/403/404/409. For reads; writes go
+    through the actions, which lock the row and call ``authorize`` themselves."""
+    actor = require_actor(actor)
+    conversation = (
+        SupportConversation.objects.select_related("assigned_agent")
+        .filter(conversation_id=conversation_id)
+        .first()
+    )
+    if conversation is None:
+        raise NotFound("Conversation not found.", code="conversation_not_found")
+    authorize(actor, conversation, action)
+    return conversation
+
+
+def _check_status(conversation: SupportConversation, action: Action) -> None:
+    status = conversation.status
+    if action == Action.POST_USER_MESSAGE and status not in CUSTOMER_STATUSES:
+        raise Conflict(
+            "This conversation is resolved and takes no new messages. "
+            "Please start a new conversation.",
+            code="conversation_resolved",
+        )
+    if action in (Action.REPLY, Action.ADD_NOTE) and status not in AGENT_STATUSES:
+        if status == Status.OPEN:
+            raise Conflict(
+                "The assistant is handling this conversation; escalate it before an agent "
+                "replies.",
+                code="conversation_not_escalated",
+            )
+        raise Conflict("This conversation is resolved.", code="conversation_resolved")
+    transition = {
+        Action.ESCALATE: Transition.ESCALATE,
+        Action.RESOLVE: Transition.RESOLVE,
+    }.get(action)
+    if action == Action.ASSIGN:
+        transition = Transition.TRANSFER if status == Status.ASSIGNED else Transition.ASSIGN
+    if transition is not None and target_status(transition, status) is None:
+        raise Conflict(_TRANSITION_REFUSALS[transition][status], code=_conflict_code(status))
+
+
+_TRANSITION_REFUSALS: dict[Transition, dict[str, str]] = {
+    Transition.ESCALATE: {
+        Status.ESCALATED: "This conversation is already escalated.",
+        Status.ASSIGNED: "This conversation is already escalated and assigned to an agent.",
+        Status.RESOLVED: "This conversation is resolved.",
+    },
+    Transition.ASSIGN: {
+        Status.OPEN: "Only escalated conversations can be assigned; escalate it first.",
+        Status.RESOLVED: "This conversation is resolved.",
+    },
+    Transition.RESOLVE: {Status.RESOLVED: "This conversation is already resolved."},
+}
+
+
+def _conflict_code(status: str) -> str:
+    return {
+        Status.OPEN: "conversation_not_escalated",
+        Status.ESCALATED: "conversation_already_escalated",
+        Status.ASSIGNED: "conversation_already_escalated",
+        Status.RESOLVED: "conversation_resolved",
+    }[Status(status)]
+
+
+def _check_ownership(actor: Actor, conversation: SupportConversation, action: Action) -> None:
+    if actor.is_supervisor or action not in (Action.REPLY, Action.ADD_NOTE, Action.RESOLVE):
+        return
+    if conversation.assigned_agent_id != actor.agent_id:
+        raise Forbidden(
+            "This conversation is not assigned to you.", code="not_assigned_to_you"
+        )

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ConversationsConfig(AppConfig):
+    name = "support.conversations"
+    label = "support"
+    verbose_name = "Support conversations"

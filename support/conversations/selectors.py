@@ -1,0 +1,40 @@
+"""Reads of conversations and messages."""
+
+from django.db.models import QuerySet
+
+from .actors import Actor
+from .models import SupportConversation, SupportMessage
+
+
+def queue(
+    *, status: str | None = None, assigned_agent: str | None = None, language: str | None = None
+) -> QuerySet[SupportConversation]:
+    """The staff queue, oldest waiting first: escalated time, then start time."""
+    conversations = SupportConversation.objects.select_related("assigned_agent")
+    if status:
+        conversations = conversations.filter(status=status)
+    if assigned_agent:
+        conversations = conversations.filter(assigned_agent_id=assigned_agent)
+    if language:
+        conversations = conversations.filter(language=language)
+    return conversations.order_by("escalated_at", "started_at", "conversation_id")
+
+
+def messages_for(
+    actor: Actor, conversation: SupportConversation, *, after: int | None = None, limit: int = 100
+) -> list[SupportMessage]:
+    """Messages in id order after ``after``; customers never see private notes."""
+    messages = SupportMessage.objects.filter(conversation=conversation)
+    if not actor.is_staff:
+        messages = messages.filter(is_private=False)
+    if after is not None:
+        messages = messages.filter(id__gt=after)
+    return list(messages.select_related("agent").order_by("id")[:limit])
+
+
+def recent_messages(conversation_id: object, *, limit: int = 10) -> list[SupportMessage]:
+    """The last public messages, oldest first: the context the assistant reads."""
+    latest = SupportMessage.objects.filter(
+        conversation_id=conversation_id, is_private=False
+    ).order_by("-id")[:limit]
+    return list(reversed(latest))

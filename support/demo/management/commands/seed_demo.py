@@ -1,0 +1,100 @@
+"""Demo data for `make run`: a supervisor, two agents and conversations in every status.
+
+Safe to run again: agents and conversations are created once; fresh API tokens are printed
+every time (only their digests are stored, so old ones cannot be shown again).
+"""
+
+import os
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from support.agents.models import Agent, AgentToken, Role
+from support.agents.services import create_agent, issue_token
+from support.assistant.turns import handle_customer_message
+from support.conversations import actions
+from support.conversations.actors import Actor
+from support.conversations.models import SupportConversation
+
+DEMO_AGENTS = [
+    ("supervisor_meera", "Meera", Role.SUPERVISOR, ["en", "ml", "ml-Latn"]),
+    ("agent_456", "Anu", Role.AGENT, ["en", "ml", "ml-Latn"]),
+    ("agent_789", "Biju", Role.AGENT, ["en"]),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo agents and conversations, and print how to log in."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        password = os.environ.get("DEMO_PASSWORD", "kerala-demo-2026")
+        with transaction.atomic():
+            for agent_id, name, role, languages in DEMO_AGENTS:
+                if not Agent.objects.filter(agent_id=agent_id).exists():
+                    create_agent(
+                        agent_id=agent_id,
+                        display_name=name,
+                        role=role,
+                        languages=languages,
+                        password=password,
+                    )
+        if not SupportConversation.objects.exists():
+            self._conversations()
+        base = options["base_url"].rstrip("/")
+        lines = [
+            "",
+            "Kerala Sellers Support is starting.",
+            f"  API docs:  {base}/api/docs/",
+            f"  Admin:     {base}/admin/   (log in as supervisor_meera)",
+            f"  API:       {base}/api/v1/",
+            "",
+            f"Demo logins (password: {password}):",
+        ]
+        AgentToken.objects.filter(label="demo").delete()
+        for agent_id, name, role, languages in DEMO_AGENTS:
+            agent = Agent.objects.get(agent_id=agent_id)
+            token = issue_token(user=agent.user, label="demo")
+            lines.append(
+                f"  {agent_id:<17} {name:<6} {role:<10} {','.join(languages):<12} token {token}"
+            )
+        self.stdout.write("\n".join([*lines, ""]))
+
+    def _conversations(self) -> None:
+        meera = Actor.for_agent(Agent.objects.get(agent_id="supervisor_meera"))
+        anu = Actor.for_agent(Agent.objects.get(agent_id="agent_456"))
+
+        def customer(user_id: str, language: str, *texts: str) -> SupportConversation:
+            conversation, _ = actions.do_create_conversation(user_id=user_id, language=language)
+            actor = Actor.customer(
+                conversation_id=conversation.conversation_id, user_id=user_id
+            )
+            for text in texts:
+                handle_customer_message(
+                    actor=actor, conversation_id=conversation.conversation_id, text=text
+                )
+            return conversation
+
+        customer("customer_101", "en", "Hi", "Where is my order?")
+        customer("customer_102", "ml-Latn", "Hello", "Enikku oru human agent-ine venam, please")
+        assigned = customer("customer_103", "en", "My refund has not arrived",
+                            "I want to talk to a human agent")
+        actions.do_assign_conversation(
+            actor=meera, conversation_id=assigned.conversation_id, agent_id="agent_456"
+        )
+        actions.do_post_agent_message(
+            actor=anu,
+            conversation_id=assigned.conversation_id,
+            text="Hello, I am Anu. I am checking your refund now.",
+        )
+        resolved = customer("customer_104", "en", "How long does delivery take?")
+        actions.do_escalate_conversation(
+            actor=meera, conversation_id=resolved.conversation_id, reason="VIP customer"
+        )
+        actions.do_assign_conversation(
+            actor=meera, conversation_id=resolved.conversation_id, agent_id="agent_789"
+        )
+        actions.do_resolve_conversation(actor=meera, conversation_id=resolved.conversation_id)
