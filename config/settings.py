@@ -40,6 +40,10 @@ INSTALLED_APPS = [
     "support.api",
     "support.demo",
 ]
+# bench/run.py sets BENCH_BASELINE=1 to add its one-insert baseline endpoint (bench/README.md).
+BENCH_BASELINE = env.bool("BENCH_BASELINE", default=False)
+if BENCH_BASELINE:
+    INSTALLED_APPS.append("bench.baseline")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -138,6 +142,9 @@ else:
 # Rate limits are per client address and shared across workers only with a shared cache.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
+_RENDERERS = ["rest_framework.renderers.JSONRenderer"]
+if DEBUG:
+    _RENDERERS.append("rest_framework.renderers.BrowsableAPIRenderer")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "support.api.authentication.AgentTokenAuthentication",
@@ -146,7 +153,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": [],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": _RENDERERS,
     "EXCEPTION_HANDLER": "support.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
@@ -156,10 +163,6 @@ REST_FRAMEWORK = {
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
-if DEBUG:
-    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append(
-        "rest_framework.renderers.BrowsableAPIRenderer"
-    )
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kerala Sellers Support API",
@@ -175,12 +178,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-# The assistant.
+# The assistant: "builtin" (templated answers, no network) is the only provider so far.
 AI_PROVIDER = env.str("AI_PROVIDER", default="builtin")
-AI_BASE_URL = env.str("AI_BASE_URL", default="")
-AI_MODEL = env.str("AI_MODEL", default="")
-AI_API_KEY = env.str("AI_API_KEY", default="")
-AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=15.0)
 
 # Conversations.
 MESSAGE_MAX_LENGTH = 4000

@@ -8,6 +8,7 @@ API clients run each request's on-commit callbacks, so the realtime events a req
 publishes after its commit are captured by ``events`` exactly as in production.
 """
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ from support.conversations.models import SupportConversation
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -50,6 +52,16 @@ def _fresh_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def on_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def require_postgres(db: None) -> None:
+    """Locking and race tests mean nothing on SQLite, which has no row locks. CI sets
+    REQUIRE_POSTGRES so that they can never be skipped there."""
+    if not on_postgres():
+        if os.environ.get("REQUIRE_POSTGRES"):
+            pytest.fail("REQUIRE_POSTGRES is set but the tests run on " + connection.vendor)
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://...")
 
 
 class Client(APIClient):
@@ -145,15 +157,16 @@ def make_customer(db: None, supervisor: Staff) -> MakeCustomer:
     """A customer whose conversation has been brought to ``status`` through the lifecycle."""
 
     def make(
-        status: str = "open", *, user_id: str = "customer_123", language: str = "en",
+        status: str = "open",
+        *,
+        user_id: str = "customer_123",
+        language: str = "en",
         agent: Staff | None = None,
     ) -> Customer:
         if status == "assigned" and agent is None:
             raise ValueError("an assigned conversation needs agent=")
         with TestCase.captureOnCommitCallbacks(execute=True):
-            conversation, token = actions.do_create_conversation(
-                user_id=user_id, language=language
-            )
+            conversation, token = actions.do_create_conversation(user_id=user_id, language=language)
             cid = conversation.conversation_id
             if status in ("escalated", "assigned", "resolved"):
                 actions.do_escalate_conversation(

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from support.common import tokens
@@ -42,9 +42,10 @@ def create_agent(
     if not agent_id:
         raise InvalidInput("agent_id must not be empty.", code="invalid_agent_id")
     user_model = get_user_model()
-    if Agent.objects.filter(agent_id=agent_id).exists() or user_model.objects.filter(
-        username=agent_id
-    ).exists():
+    if (
+        Agent.objects.filter(agent_id=agent_id).exists()
+        or user_model.objects.filter(username=agent_id).exists()
+    ):
         raise Conflict(f"Agent {agent_id} already exists.", code="agent_exists")
     user = user_model.objects.create_user(
         username=agent_id, password=password, is_staff=(role == Role.SUPERVISOR)
@@ -58,7 +59,7 @@ def create_agent(
     )
 
 
-def issue_token(*, user: AbstractBaseUser, label: str = "") -> str:
+def issue_token(*, user: User, label: str = "") -> str:
     """Create an API token for ``user`` and return its only readable copy."""
     secret = tokens.new_secret()
     AgentToken.objects.create(user=user, key_digest=tokens.digest(secret), label=label)

@@ -14,10 +14,11 @@ from rest_framework.request import Request
 
 from support.agents.models import AgentToken
 from support.common import tokens
+from support.common.errors import Forbidden
 from support.conversations.actors import Actor
 from support.conversations.models import SupportConversation
 
-CONVERSATION_TOKEN_HEADER = "HTTP_X_CONVERSATION_TOKEN"
+CONVERSATION_TOKEN_HEADER = "HTTP_X_CONVERSATION_TOKEN"  # noqa: S105 - a header name
 
 
 class AgentTokenAuthentication(authentication.BaseAuthentication):
@@ -34,9 +35,7 @@ class AgentTokenAuthentication(authentication.BaseAuthentication):
         try:
             key = header[1].decode()
         except UnicodeDecodeError as error:
-            raise exceptions.AuthenticationFailed(
-                "Invalid token.", code="invalid_token"
-            ) from error
+            raise exceptions.AuthenticationFailed("Invalid token.", code="invalid_token") from error
         token = (
             AgentToken.objects.select_related("user", "user__agent")
             .filter(key_digest=tokens.digest(key))
@@ -71,4 +70,8 @@ def actor_of(request: Any) -> Actor | None:
     user = request.user
     if isinstance(user, Actor):
         return user
-    return Actor.for_user(user)
+    actor = Actor.for_user(user)
+    if actor is None and user is not None and user.is_authenticated and user.is_active:
+        # Valid credentials of a user who is neither an agent nor a supervisor: 403, not 401.
+        raise Forbidden("Your account is not an agent or supervisor account.")
+    return actor

@@ -6,7 +6,8 @@ Validation errors add ``errors``: the messages per field.
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -56,9 +57,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
-    response = drf_exception_handler(exc, context)
-    if response is None or not isinstance(exc, exceptions.APIException):
-        return response
+    handled = drf_exception_handler(exc, context)
+    if handled is None or not isinstance(exc, exceptions.APIException):
+        return handled
+    response = handled
     detail = exc.detail if isinstance(exc.detail, str) else _first_message(exc.detail)
     if isinstance(exc, exceptions.ParseError):
         detail = f"The request body is not valid JSON: {detail}"
@@ -73,3 +75,11 @@ def _first_code(codes: Any) -> str:
     if isinstance(codes, list):
         return _first_code(codes[0]) if codes else "invalid"
     return str(codes) if codes and codes != "invalid" else "invalid"
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler404``: a URL that matches no route (say, a malformed conversation id) answers
+    the API's error shape under /api/, and Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)  # type: ignore[arg-type]

@@ -59,14 +59,15 @@ class MessageTextField(StrictCharField):
             return super().run_validation(data)
         except serializers.ValidationError as error:
             codes = error.get_codes()
+            code = None
             if codes == ["max_length"]:
-                raise serializers.ValidationError(
-                    error.detail, code="message_too_long"
-                ) from error
-            if codes in (["blank"], ["whitespace"], ["null"], ["required"]):
-                code = "message_required" if codes == ["required"] else "message_empty"
-                raise serializers.ValidationError(error.detail, code=code) from error
-            raise
+                code = "message_too_long"
+            elif codes in (["blank"], ["whitespace"], ["null"]):
+                code = "message_empty"
+            if code is None:
+                raise
+            messages = [str(detail) for detail in error.detail]  # type: ignore[union-attr]
+            raise serializers.ValidationError(messages, code=code) from error
 
 
 class StrictSerializer(serializers.Serializer):

@@ -20,7 +20,12 @@ from support.common.errors import NotAuthenticated
 from support.conversations import actions, selectors
 from support.conversations.access import Action, access_conversation, require_actor, require_staff
 from support.conversations.actors import Actor
-from support.conversations.idempotency import IdempotencyKey, Replay, replayed_response, store_response
+from support.conversations.idempotency import (
+    IdempotencyKey,
+    Replay,
+    replayed_response,
+    store_response,
+)
 from support.conversations.models import IdempotencyRecord, SupportMessage
 from support.conversations.states import Sender
 
@@ -32,7 +37,9 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
     str,
     OpenApiParameter.HEADER,
-    description="Makes a retry safe: the first answer is returned again and nothing is stored twice.",
+    description=(
+        "Makes a retry safe: the first answer is returned again and nothing is stored twice."
+    ),
 )
 
 
@@ -42,7 +49,9 @@ def _valid(serializer_class: type[s.serializers.Serializer], data: Any) -> dict[
     return dict(serializer.validated_data)
 
 
-def _idempotency_key(request: Request, actor: Actor, endpoint: str, payload: Any) -> IdempotencyKey | None:
+def _idempotency_key(
+    request: Request, actor: Actor, endpoint: str, payload: Any
+) -> IdempotencyKey | None:
     scope = f"{actor.kind}:{actor.actor_id}:{endpoint}"
     return IdempotencyKey.from_request(
         key=request.headers.get("Idempotency-Key"), scope=scope, payload=payload
@@ -180,7 +189,9 @@ class MessagesView(APIView):
         key = _idempotency_key(request, actor, "messages", data)
         try:
             turn = handle_customer_message(
-                actor=actor, conversation_id=conversation_id, text=data["message"],
+                actor=actor,
+                conversation_id=conversation_id,
+                text=data["message"],
                 idempotency_key=key,
             )
         except Replay as replay:
@@ -264,7 +275,7 @@ class ResolveView(APIView):
     @extend_schema(request=s.ResolveInput, responses={200: s.ConversationOutput, **ERRORS})
     def post(self, request: Request, conversation_id: UUID) -> Response:
         actor = require_staff(actor_of(request))
-        data = _valid(s.ResolveInput, request.data if request.data else {})
+        data = _valid(s.ResolveInput, request.data)
         conversation = actions.do_resolve_conversation(
             actor=actor, conversation_id=conversation_id, reason=data.get("reason", "")
         )

@@ -29,7 +29,10 @@ class IntentPrediction:
     source: str  # "rule" or the model's name
 
 
-_HUMAN = r"(human|person|real (?:person|human)|agent|representative|executive|someone|staff|operator|customer care|customer service|support team|manager)"
+_HUMAN = (
+    r"(human|person|real (?:person|human)|agent|representative|executive|someone|staff"
+    r"|operator|customer care|customer service|support team|manager)"
+)
 _STAFF = r"(human|real person|person|agent|representative|executive|operator|manager)"
 _ESCALATION_PATTERNS = [
     rf"\b(talk|speak|chat|connect|transfer|put)\b.{{0,30}}\b{_HUMAN}\b",
@@ -50,13 +53,18 @@ _KEYWORDS: list[tuple[Intent, re.Pattern[str]]] = [
     (Intent.RETURN, re.compile(r"\b(return|exchange|replace(ment)?)\b", re.IGNORECASE)),
     (
         Intent.PAYMENT,
-        re.compile(r"\b(pay|payment|paid|upi|card|debit|credit|charged|cod|cash on delivery)\b",
-                   re.IGNORECASE),
+        re.compile(
+            r"\b(pay|payment|paid|upi|card|debit|credit|charged|cod|cash on delivery)\b",
+            re.IGNORECASE,
+        ),
     ),
     (
         Intent.ORDER_STATUS,
-        re.compile(r"\b(where is|status|track|tracking)\b.*\border|\border\b.*\b(status|where)|"
-                   r"\bks-\d+", re.IGNORECASE),
+        re.compile(
+            r"\b(where is|status|track|tracking)\b.*\border|\border\b.*\b(status|where)|"
+            r"\bks-\d+",
+            re.IGNORECASE,
+        ),
     ),
     (
         Intent.DELIVERY,
@@ -65,8 +73,9 @@ _KEYWORDS: list[tuple[Intent, re.Pattern[str]]] = [
     (Intent.THANKS, re.compile(r"\b(thanks|thank you|thx|ty|nanni)\b", re.IGNORECASE)),
     (
         Intent.GREETING,
-        re.compile(r"^\s*(hi|hello|hey|namaskaram|good (morning|afternoon|evening))\b",
-                   re.IGNORECASE),
+        re.compile(
+            r"^\s*(hi|hello|hey|namaskaram|good (morning|afternoon|evening))\b", re.IGNORECASE
+        ),
     ),
 ]
 

@@ -9,6 +9,7 @@ The assistant's answer is generated outside any transaction and stored by
 4. the reply is stored only if the conversation is still open under the lock.
 """
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from uuid import UUID
@@ -17,7 +18,7 @@ from support.common.errors import Conflict
 from support.conversations import actions, selectors
 from support.conversations.actors import ASSISTANT, Actor
 from support.conversations.idempotency import IdempotencyKey
-from support.conversations.models import SupportConversation, SupportMessage
+from support.conversations.models import IdempotencyRecord, SupportConversation, SupportMessage
 from support.conversations.states import AI_STATUSES, EscalationSource, Status
 
 from .intents import Intent, IntentPrediction, detect_intent
@@ -40,7 +41,7 @@ class CustomerTurn:
     conversation: SupportConversation
     prediction: IntentPrediction
     ai_reply: SupportMessage | None
-    idempotency_record: object | None
+    idempotency_record: IdempotencyRecord | None
 
 
 def handle_customer_message(
@@ -124,9 +125,8 @@ def _answer(
 
 def _escalate(conversation_id: UUID, source: EscalationSource, reason: str) -> None:
     """Escalate on the assistant's behalf if nobody else did meanwhile."""
-    try:
+    # Conflict: someone else escalated or resolved it meanwhile; nothing left to do.
+    with contextlib.suppress(Conflict):
         actions.do_escalate_conversation(
             actor=ASSISTANT, conversation_id=conversation_id, reason=reason, source=source
         )
-    except Conflict:
-        pass  # already escalated or resolved by someone else: nothing to do

@@ -105,8 +105,7 @@ def _check_status(conversation: SupportConversation, action: Action) -> None:
     if action in (Action.REPLY, Action.ADD_NOTE) and status not in AGENT_STATUSES:
         if status == Status.OPEN:
             raise Conflict(
-                "The assistant is handling this conversation; escalate it before an agent "
-                "replies.",
+                "The assistant is handling this conversation; escalate it before an agent replies.",
                 code="conversation_not_escalated",
             )
         raise Conflict("This conversation is resolved.", code="conversation_resolved")
@@ -147,6 +146,4 @@ def _check_ownership(actor: Actor, conversation: SupportConversation, action: Ac
     if actor.is_supervisor or action not in (Action.REPLY, Action.ADD_NOTE, Action.RESOLVE):
         return
     if conversation.assigned_agent_id != actor.agent_id:
-        raise Forbidden(
-            "This conversation is not assigned to you.", code="not_assigned_to_you"
-        )
+        raise Forbidden("This conversation is not assigned to you.", code="not_assigned_to_you")

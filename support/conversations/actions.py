@@ -116,9 +116,7 @@ def _add_message(
     return message
 
 
-def _system_notice(
-    conversation: SupportConversation, which: str, **values: str
-) -> SupportMessage:
+def _system_notice(conversation: SupportConversation, which: str, **values: str) -> SupportMessage:
     return _add_message(
         conversation,
         sender=Sender.SYSTEM,

@@ -42,7 +42,7 @@ class _SupervisorsOnly:
 
 class MessageInline(_SupervisorsOnly, admin.TabularInline):
     model = SupportMessage
-    fields = ["created_at", "sender", "agent", "is_private", "text", "detected_intent"]
+    fields = ("created_at", "sender", "agent", "is_private", "text", "detected_intent")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -50,7 +50,7 @@ class MessageInline(_SupervisorsOnly, admin.TabularInline):
 
 class EventInline(_SupervisorsOnly, admin.TabularInline):
     model = ConversationEvent
-    fields = ["created_at", "kind", "from_status", "to_status", "actor_kind", "actor_id", "reason"]
+    fields = ("created_at", "kind", "from_status", "to_status", "actor_kind", "actor_id", "reason")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -104,12 +104,28 @@ class SupportConversationAdmin(_SupervisorsOnly, admin.ModelAdmin):
         "ended_at",
     ]
     fieldsets = [
-        (None, {"fields": ["conversation_id", "user_id", "language", "status", "priority",
-                           "message_count", "started_at"]}),
-        ("Escalation", {"fields": ["escalated", "escalation_reason", "escalation_source",
-                                   "escalated_at"]}),
-        ("Agent Assignment", {"fields": ["assigned_agent", "assigned_at", "assign_to",
-                                         "first_agent_reply_at"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "conversation_id",
+                    "user_id",
+                    "language",
+                    "status",
+                    "priority",
+                    "message_count",
+                    "started_at",
+                ]
+            },
+        ),
+        (
+            "Escalation",
+            {"fields": ["escalated", "escalation_reason", "escalation_source", "escalated_at"]},
+        ),
+        (
+            "Agent Assignment",
+            {"fields": ["assigned_agent", "assigned_at", "assign_to", "first_agent_reply_at"]},
+        ),
         ("Resolution", {"fields": ["resolved_at", "resolved_by", "ended_at"]}),
     ]
     inlines = [MessageInline, EventInline]

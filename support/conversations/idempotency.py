@@ -43,7 +43,7 @@ class IdempotencyKey:
         return cls(scope=scope, key=key, fingerprint=fingerprint)
 
 
-class Replay(Exception):  # noqa: N818 - control flow, not an error
+class Replay(Exception):
     """The request is a retry; ``record`` holds (or will hold) the first answer."""
 
     def __init__(self, record: IdempotencyRecord) -> None:
@@ -51,7 +51,9 @@ class Replay(Exception):  # noqa: N818 - control flow, not an error
         self.record = record
 
 
-def claim(conversation: SupportConversation, key: IdempotencyKey | None) -> IdempotencyRecord | None:
+def claim(
+    conversation: SupportConversation, key: IdempotencyKey | None
+) -> IdempotencyRecord | None:
     """Call under the conversation's row lock. Raises Replay for a key seen before."""
     if key is None:
         return None

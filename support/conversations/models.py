@@ -54,7 +54,11 @@ class SupportConversation(models.Model):
             # An assigned agent exists exactly when the status is `assigned`.
             models.CheckConstraint(
                 condition=(
-                    Q(status=Status.ASSIGNED, assigned_agent__isnull=False, assigned_at__isnull=False)
+                    Q(
+                        status=Status.ASSIGNED,
+                        assigned_agent__isnull=False,
+                        assigned_at__isnull=False,
+                    )
                     | (~Q(status=Status.ASSIGNED) & Q(assigned_agent__isnull=True))
                 ),
                 name="conversation_assigned_agent_iff_assigned",
@@ -115,7 +119,9 @@ class SupportMessage(models.Model):
         ordering = ["id"]
         indexes = [models.Index(fields=["conversation", "id"], name="message_conv_id_idx")]
         constraints = [
-            models.CheckConstraint(condition=Q(sender__in=Sender.values), name="message_sender_valid"),
+            models.CheckConstraint(
+                condition=Q(sender__in=Sender.values), name="message_sender_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(is_private=False) | Q(sender=Sender.AGENT),
                 name="message_private_only_from_agents",
@@ -183,5 +189,5 @@ class IdempotencyRecord(models.Model):
             ),
         ]
 
-
-
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

@@ -9,8 +9,7 @@ _NOTICES: dict[str, dict[str, str]] = {
             "an agent will reply shortly."
         ),
         Language.MALAYALAM: (
-            "നിങ്ങളെ ഒരു ഏജന്റുമായി ബന്ധിപ്പിക്കുന്നു. ദയവായി ഇവിടെ തുടരുക; "
-            "ഒരു ഏജന്റ് ഉടൻ മറുപടി നൽകും."
+            "നിങ്ങളെ ഒരു ഏജന്റുമായി ബന്ധിപ്പിക്കുന്നു. ദയവായി ഇവിടെ തുടരുക; ഒരു ഏജന്റ് ഉടൻ മറുപടി നൽകും."
         ),
         Language.MANGLISH: (
             "Ningale oru agent-umaayi bandhippikkunnu. Dayavaayi ivide thudaruka; "

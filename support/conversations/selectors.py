@@ -1,5 +1,7 @@
 """Reads of conversations and messages."""
 
+from uuid import UUID
+
 from django.db.models import QuerySet
 
 from .actors import Actor
@@ -14,7 +16,7 @@ def queue(
     if status:
         conversations = conversations.filter(status=status)
     if assigned_agent:
-        conversations = conversations.filter(assigned_agent_id=assigned_agent)
+        conversations = conversations.filter(assigned_agent__agent_id=assigned_agent)
     if language:
         conversations = conversations.filter(language=language)
     return conversations.order_by("escalated_at", "started_at", "conversation_id")
@@ -32,7 +34,7 @@ def messages_for(
     return list(messages.select_related("agent").order_by("id")[:limit])
 
 
-def recent_messages(conversation_id: object, *, limit: int = 10) -> list[SupportMessage]:
+def recent_messages(conversation_id: UUID, *, limit: int = 10) -> list[SupportMessage]:
     """The last public messages, oldest first: the context the assistant reads."""
     latest = SupportMessage.objects.filter(
         conversation_id=conversation_id, is_private=False

@@ -69,9 +69,7 @@ class Command(BaseCommand):
 
         def customer(user_id: str, language: str, *texts: str) -> SupportConversation:
             conversation, _ = actions.do_create_conversation(user_id=user_id, language=language)
-            actor = Actor.customer(
-                conversation_id=conversation.conversation_id, user_id=user_id
-            )
+            actor = Actor.customer(conversation_id=conversation.conversation_id, user_id=user_id)
             for text in texts:
                 handle_customer_message(
                     actor=actor, conversation_id=conversation.conversation_id, text=text
@@ -80,8 +78,9 @@ class Command(BaseCommand):
 
         customer("customer_101", "en", "Hi", "Where is my order?")
         customer("customer_102", "ml-Latn", "Hello", "Enikku oru human agent-ine venam, please")
-        assigned = customer("customer_103", "en", "My refund has not arrived",
-                            "I want to talk to a human agent")
+        assigned = customer(
+            "customer_103", "en", "My refund has not arrived", "I want to talk to a human agent"
+        )
         actions.do_assign_conversation(
             actor=meera, conversation_id=assigned.conversation_id, agent_id="agent_456"
         )
