@@ -4,6 +4,7 @@ The defaults are the embedded mode: a SQLite file, the in-memory channel layer a
 the built-in assistant, so `make run` needs no other service.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -89,7 +90,9 @@ if "sqlite" in _db["ENGINE"]:
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    _db["TEST"] = {"NAME": str(DATA_DIR / "test-support.sqlite3")}
+    # A file (live-server tests share it across threads), one per process so that two test
+    # runs on one machine never share it; the test runner deletes it afterwards.
+    _db["TEST"] = {"NAME": str(DATA_DIR / f"test-support-{os.getpid()}.sqlite3")}
 else:
     # Under ASGI, Django opens a connection per request thread: use the psycopg pool there
     # (DATABASE_POOL=true, CONN_MAX_AGE=0). WSGI workers keep one persistent connection each.

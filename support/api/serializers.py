@@ -211,6 +211,13 @@ class UserMessageOutput(serializers.Serializer):
     )
 
 
+class QueuePageOutput(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ConversationOutput(many=True)
+
+
 class MessagePageOutput(serializers.Serializer):
     results = MessageOutput(many=True)
     has_more = serializers.BooleanField()

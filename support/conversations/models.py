@@ -17,7 +17,12 @@ class SupportConversation(models.Model):
     escalated = models.BooleanField(default=False)
     escalation_reason = models.TextField(blank=True, default="")
     escalation_source = models.CharField(
-        max_length=32, choices=EscalationSource.choices, blank=True, default=""
+        # NULL, not "": "not escalated" is no source at all (the API answers null).
+        max_length=32,
+        choices=EscalationSource.choices,
+        null=True,  # noqa: DJ001
+        blank=True,
+        default=None,
     )
     escalated_at = models.DateTimeField(null=True, blank=True)
     assigned_agent = models.ForeignKey(
@@ -66,8 +71,8 @@ class SupportConversation(models.Model):
             # `escalated` is set together with its time, and always in human statuses.
             models.CheckConstraint(
                 condition=(
-                    Q(escalated=True, escalated_at__isnull=False)
-                    | Q(escalated=False, escalated_at__isnull=True)
+                    Q(escalated=True, escalated_at__isnull=False, escalation_source__isnull=False)
+                    | Q(escalated=False, escalated_at__isnull=True, escalation_source__isnull=True)
                 ),
                 name="conversation_escalated_has_time",
             ),
