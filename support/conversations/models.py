@@ -16,13 +16,9 @@ class SupportConversation(models.Model):
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
     escalated = models.BooleanField(default=False)
     escalation_reason = models.TextField(blank=True, default="")
-    escalation_source = models.CharField(
-        # NULL, not "": "not escalated" is no source at all (the API answers null).
-        max_length=32,
-        choices=EscalationSource.choices,
-        null=True,  # noqa: DJ001
-        blank=True,
-        default=None,
+    # NULL, not "": a conversation that was never escalated has no source (the API says null).
+    escalation_source = models.CharField(  # noqa: DJ001
+        max_length=32, choices=EscalationSource.choices, null=True, blank=True, default=None
     )
     escalated_at = models.DateTimeField(null=True, blank=True)
     assigned_agent = models.ForeignKey(
