@@ -266,12 +266,12 @@ def do_assign_conversation(
     that agent. Writes an `assigned` or `transferred` event and an "X has joined" notice;
     emits message.created and conversation.assigned (to the queue and to both agents).
     """
-    agent = Agent.objects.filter(agent_id=agent_id).first()
-    if agent is None:
-        raise InvalidInput(f"There is no agent {agent_id}.", code="unknown_agent")
     with transaction.atomic():
         conversation = _lock(conversation_id)
         authorize(actor, conversation, Action.ASSIGN)
+        agent = Agent.objects.filter(agent_id=agent_id).first()
+        if agent is None:
+            raise InvalidInput(f"There is no agent {agent_id}.", code="unknown_agent")
         previous = conversation.assigned_agent_id
         if previous == agent.agent_id:
             raise Conflict(
