@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "channels",
     "support.agents",
     "support.conversations",
+    "support.orders",
+    "support.knowledge",
     "support.assistant",
     "support.api",
     "support.demo",
@@ -152,6 +154,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "support.api.authentication.AgentTokenAuthentication",
         "support.api.authentication.ConversationTokenAuthentication",
+        "support.api.authentication.ServiceTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [],
@@ -183,6 +186,8 @@ SPECTACULAR_SETTINGS = {
 
 # The assistant: "builtin" (templated answers, no network) is the only provider so far.
 AI_PROVIDER = env.str("AI_PROVIDER", default="builtin")
+# Assistant answers in a row that could not help before a human takes over.
+ASSISTANT_FALLBACK_LIMIT = env.int("ASSISTANT_FALLBACK_LIMIT", default=2)
 
 # Conversations.
 MESSAGE_MAX_LENGTH = 4000

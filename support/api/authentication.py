@@ -17,6 +17,7 @@ from support.common import tokens
 from support.common.errors import Forbidden
 from support.conversations.actors import Actor
 from support.conversations.models import SupportConversation
+from support.orders.services import service_for
 
 CONVERSATION_TOKEN_HEADER = "HTTP_X_CONVERSATION_TOKEN"  # noqa: S105 - a header name
 
@@ -64,6 +65,43 @@ class ConversationTokenAuthentication(authentication.BaseAuthentication):
                 "Invalid conversation token.", code="invalid_token"
             )
         return Actor.customer(conversation_id=row["conversation_id"], user_id=row["user_id"]), None
+
+
+class ServicePrincipal:
+    """A backend service (the shop) authenticated by its service token."""
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def get_username(self) -> str:
+        return f"service:{self.name}"
+
+
+class ServiceTokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Bearer <service token>`` for the shop's backend."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[ServicePrincipal, None] | None:
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(
+                "Invalid Authorization header: use 'Bearer <service token>'.",
+                code="invalid_token",
+            )
+        try:
+            service = service_for(header[1].decode())
+        except UnicodeDecodeError:
+            service = None
+        if service is None:
+            raise exceptions.AuthenticationFailed("Invalid service token.", code="invalid_token")
+        return ServicePrincipal(service.name), None
 
 
 def actor_of(request: Any) -> Actor | None:

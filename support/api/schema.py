@@ -16,6 +16,18 @@ class AgentTokenScheme(OpenApiAuthenticationExtension):
         }
 
 
+class ServiceTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "support.api.authentication.ServiceTokenAuthentication"
+    name = "serviceToken"
+
+    def get_security_definition(self, auto_schema: object) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The shop backend's service token (manage.py create_service_token).",
+        }
+
+
 class ConversationTokenScheme(OpenApiAuthenticationExtension):
     target_class = "support.api.authentication.ConversationTokenAuthentication"
     name = "conversationToken"

@@ -154,6 +154,20 @@ class ConversationOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class StaffConversationOutput(ConversationOutput):
+    """What agents see: the conversation and the handoff brief. Never sent to customers."""
+
+    handoff_brief = serializers.JSONField(
+        allow_null=True,
+        required=False,  # absent from what customers get
+        help_text="Set at escalation: why, language, intents, orders, last messages.",
+    )
+
+    class Meta(ConversationOutput.Meta):
+        fields = [*ConversationOutput.Meta.fields, "handoff_brief"]
+        read_only_fields = fields
+
+
 class CreatedConversationOutput(ConversationOutput):
     access_token = serializers.SerializerMethodField(
         help_text="Send as X-Conversation-Token. Shown only once."
@@ -215,7 +229,7 @@ class QueuePageOutput(serializers.Serializer):
     count = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
-    results = ConversationOutput(many=True)
+    results = StaffConversationOutput(many=True)
 
 
 class MessagePageOutput(serializers.Serializer):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import orders, views
 
 conversation = "conversations/<uuid:conversation_id>/"
 
@@ -13,6 +13,12 @@ urlpatterns = [
     path(f"{conversation}agent/messages/", views.AgentMessageView.as_view(), name="agent-message"),
     path(f"{conversation}notes/", views.NoteView.as_view(), name="conversation-notes"),
     path(f"{conversation}resolve/", views.ResolveView.as_view(), name="resolve-conversation"),
+    path(
+        f"{conversation}orders/",
+        orders.ConversationOrdersView.as_view(),
+        name="conversation-orders",
+    ),
+    path("orders/<str:order_number>/", orders.OrderView.as_view(), name="order"),
     path("agents/", views.AgentsView.as_view(), name="agents"),
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
 ]

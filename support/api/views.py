@@ -27,7 +27,7 @@ from support.conversations.idempotency import (
     replayed_response,
     store_response,
 )
-from support.conversations.models import IdempotencyRecord, SupportMessage
+from support.conversations.models import IdempotencyRecord, SupportConversation, SupportMessage
 from support.conversations.states import Sender
 
 from . import serializers as s
@@ -71,6 +71,12 @@ def _replay(record: IdempotencyRecord, rebuild: Callable[[SupportMessage], Any])
     response = Response(stored[1], status=stored[0])
     response["Idempotent-Replayed"] = "true"
     return response
+
+
+def _conversation_body(actor: Actor, conversation: SupportConversation) -> Any:
+    """Staff see the handoff brief; customers never do."""
+    output = s.StaffConversationOutput if actor.is_staff else s.ConversationOutput
+    return output(conversation).data
 
 
 def _user_message_body(message: SupportMessage, ai_reply: SupportMessage | None = None) -> Any:
@@ -131,7 +137,7 @@ class ConversationsView(APIView):
         )
         paginator = QueuePagination()
         page = paginator.paginate_queryset(conversations, request, view=self)
-        return paginator.get_paginated_response(s.ConversationOutput(page, many=True).data)
+        return paginator.get_paginated_response(s.StaffConversationOutput(page, many=True).data)
 
     @extend_schema(
         operation_id="conversations_create",
@@ -150,10 +156,11 @@ class ConversationsView(APIView):
 
 
 class ConversationDetailView(APIView):
-    @extend_schema(responses={200: s.ConversationOutput, **ERRORS})
+    @extend_schema(responses={200: s.StaffConversationOutput, **ERRORS})
     def get(self, request: Request, conversation_id: UUID) -> Response:
-        conversation = access_conversation(actor_of(request), conversation_id, Action.VIEW)
-        return Response(s.ConversationOutput(conversation).data)
+        actor = require_actor(actor_of(request))
+        conversation = access_conversation(actor, conversation_id, Action.VIEW)
+        return Response(_conversation_body(actor, conversation))
 
 
 class MessagesView(APIView):
@@ -206,25 +213,25 @@ class MessagesView(APIView):
 
 
 class EscalateView(APIView):
-    @extend_schema(request=s.EscalateInput, responses={200: s.ConversationOutput, **ERRORS})
+    @extend_schema(request=s.EscalateInput, responses={200: s.StaffConversationOutput, **ERRORS})
     def post(self, request: Request, conversation_id: UUID) -> Response:
         actor = require_actor(actor_of(request))
         data = _valid(s.EscalateInput, request.data)
         conversation = actions.do_escalate_conversation(
             actor=actor, conversation_id=conversation_id, reason=data.get("reason", "")
         )
-        return Response(s.ConversationOutput(conversation).data)
+        return Response(_conversation_body(actor, conversation))
 
 
 class AssignView(APIView):
-    @extend_schema(request=s.AssignInput, responses={200: s.ConversationOutput, **ERRORS})
+    @extend_schema(request=s.AssignInput, responses={200: s.StaffConversationOutput, **ERRORS})
     def post(self, request: Request, conversation_id: UUID) -> Response:
         actor = require_staff(actor_of(request))
         data = _valid(s.AssignInput, request.data)
         conversation = actions.do_assign_conversation(
             actor=actor, conversation_id=conversation_id, agent_id=data["agent_id"]
         )
-        return Response(s.ConversationOutput(conversation).data)
+        return Response(_conversation_body(actor, conversation))
 
 
 class _AgentPostView(APIView):
@@ -276,14 +283,14 @@ class NoteView(_AgentPostView):
 
 
 class ResolveView(APIView):
-    @extend_schema(request=s.ResolveInput, responses={200: s.ConversationOutput, **ERRORS})
+    @extend_schema(request=s.ResolveInput, responses={200: s.StaffConversationOutput, **ERRORS})
     def post(self, request: Request, conversation_id: UUID) -> Response:
         actor = require_staff(actor_of(request))
         data = _valid(s.ResolveInput, request.data)
         conversation = actions.do_resolve_conversation(
             actor=actor, conversation_id=conversation_id, reason=data.get("reason", "")
         )
-        return Response(s.ConversationOutput(conversation).data)
+        return Response(_conversation_body(actor, conversation))
 
 
 class AgentsView(APIView):

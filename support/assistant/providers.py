@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Protocol
 
 from django.conf import settings
@@ -18,12 +19,39 @@ from .intents import IntentPrediction
 
 
 @dataclass(frozen=True)
+class OrderFact:
+    """One of the customer's orders, as the shop last reported it."""
+
+    order_number: str
+    status: str
+    items: list[str]
+    total_rupees: str
+    payment_method: str
+    placed_on: date
+    expected_delivery: date | None
+    delivered_on: date | None
+
+
+@dataclass(frozen=True)
+class KnowledgeFact:
+    slug: str
+    title: str
+    text: str  # in the conversation's language where translated
+
+
+@dataclass(frozen=True)
 class ReplyContext:
+    """Everything a provider may use. Providers read nothing else: no database access."""
+
     conversation_id: str
     language: str
     text: str
     prediction: IntentPrediction
+    user_id: str = ""
     history: list[tuple[str, str]] = field(default_factory=list)  # (sender, text), oldest first
+    orders: list[OrderFact] = field(default_factory=list)  # named ones, else the latest
+    order_numbers_mentioned: list[str] = field(default_factory=list)
+    knowledge: list[KnowledgeFact] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -31,6 +59,7 @@ class AssistantReply:
     text: str
     handoff_requested: bool = False
     handoff_reason: str = ""
+    fallback: bool = False  # the assistant could not help with this message
 
 
 class ProviderError(Exception):

@@ -14,21 +14,24 @@ import logging
 from dataclasses import dataclass
 from uuid import UUID
 
+from django.conf import settings
+
 from support.common.errors import Conflict
-from support.conversations import actions, selectors
+from support.conversations import actions
 from support.conversations.actors import ASSISTANT, Actor
 from support.conversations.idempotency import IdempotencyKey
 from support.conversations.models import IdempotencyRecord, SupportConversation, SupportMessage
 from support.conversations.states import AI_STATUSES, EscalationSource, Status
 
+from .context import build_context
 from .intents import Intent, IntentPrediction, detect_intent
 from .providers import (
     AssistantReply,
     ProviderError,
-    ReplyContext,
     call_provider,
     get_provider,
 )
+from .rules import match_rule
 
 logger = logging.getLogger(__name__)
 
@@ -52,11 +55,7 @@ def handle_customer_message(
     idempotency_key: IdempotencyKey | None = None,
 ) -> CustomerTurn:
     prediction = detect_intent(text)
-    escalation = (
-        actions.EscalationRequest(source=EscalationSource.INTENT, reason=text)
-        if prediction.intent == Intent.ESCALATION
-        else None
-    )
+    escalation = _escalation_for(text, prediction)
     posted = actions.do_post_user_message(
         actor=actor,
         conversation_id=conversation_id,
@@ -69,7 +68,9 @@ def handle_customer_message(
     ai_reply = None
     if posted.conversation.status == Status.OPEN:
         ai_reply = _answer(posted.conversation, posted.message, prediction)
-    posted.conversation.refresh_from_db()
+        # The assistant's turn changed the row through other instances: read it again.
+        # Otherwise posted.conversation is already as this turn committed it.
+        posted.conversation.refresh_from_db()
     return CustomerTurn(
         message=posted.message,
         conversation=posted.conversation,
@@ -77,6 +78,18 @@ def handle_customer_message(
         ai_reply=ai_reply,
         idempotency_record=posted.idempotency_record,
     )
+
+
+def _escalation_for(text: str, prediction: IntentPrediction) -> actions.EscalationRequest | None:
+    """An explicit request for a human, or a keyword rule (fraud, legal threats)."""
+    if prediction.intent == Intent.ESCALATION:
+        return actions.EscalationRequest(source=EscalationSource.INTENT, reason=text)
+    rule = match_rule(text)
+    if rule is not None:
+        return actions.EscalationRequest(
+            source=EscalationSource.RULE, reason=f"{rule.reason} ({rule.name} rule): {text}"
+        )
+    return None
 
 
 def _still_open(conversation_id: UUID) -> bool:
@@ -89,13 +102,7 @@ def _answer(
     conversation: SupportConversation, message: SupportMessage, prediction: IntentPrediction
 ) -> SupportMessage | None:
     conversation_id = conversation.conversation_id
-    context = ReplyContext(
-        conversation_id=str(conversation_id),
-        language=conversation.language,
-        text=message.text,
-        prediction=prediction,
-        history=[(m.sender, m.text) for m in selectors.recent_messages(conversation_id)],
-    )
+    context = build_context(conversation, message, prediction)
     provider = get_provider()
     reply: AssistantReply | None = None
     for attempt in range(1, PROVIDER_ATTEMPTS + 1):
@@ -120,6 +127,8 @@ def _answer(
         in_reply_to_id=message.pk,
         text=reply.text,
         detected_intent=prediction.intent,
+        fallback=reply.fallback,
+        fallback_limit=settings.ASSISTANT_FALLBACK_LIMIT,
     )
 
 

@@ -22,6 +22,7 @@ from support.common.errors import Conflict, InvalidInput, NotFound
 from . import events, idempotency
 from .access import Action, authorize
 from .actors import ASSISTANT, SYSTEM, Actor
+from .brief import build_brief
 from .models import ConversationEvent, IdempotencyRecord, SupportConversation, SupportMessage
 from .notices import notice
 from .states import (
@@ -235,6 +236,9 @@ def _escalate(
     conversation.escalated_at = timezone.now()
     conversation.escalation_reason = reason
     conversation.escalation_source = source
+    conversation.handoff_brief = build_brief(
+        conversation, actor=actor, source=source, reason=reason
+    )
     conversation.save(
         update_fields=[
             "status",
@@ -242,6 +246,7 @@ def _escalate(
             "escalated_at",
             "escalation_reason",
             "escalation_source",
+            "handoff_brief",
         ]
     )
     _audit(
@@ -252,7 +257,9 @@ def _escalate(
         reason=reason,
         data={"source": source},
     )
-    _system_notice(conversation, "escalated")
+    _system_notice(
+        conversation, "ai_failure" if source == EscalationSource.AI_FAILURE else "escalated"
+    )
     events.conversation_changed(conversation, "conversation.escalated")
 
 
@@ -376,9 +383,15 @@ def do_post_ai_reply(
     in_reply_to_id: int,
     text: str,
     detected_intent: str = "",
+    fallback: bool = False,
+    fallback_limit: int | None = None,
 ) -> SupportMessage | None:
     """Store the assistant's reply, unless the conversation left `open` while the reply was
     being generated: then the reply is dropped and None is returned (DESIGN.md section 1).
+
+    ``fallback`` marks a reply that could not help. When it would be the ``fallback_limit``-th
+    such reply in a row, the conversation is escalated (source repeated_fallback) instead,
+    and None is returned.
 
     Locks the conversation. Emits message.created when stored. Never call a provider while
     this lock is held.
@@ -390,6 +403,18 @@ def do_post_ai_reply(
                 "dropped an assistant reply to %s: it is %s now",
                 conversation_id,
                 conversation.status,
+            )
+            return None
+        fallbacks = conversation.assistant_fallbacks + 1 if fallback else 0
+        if fallbacks != conversation.assistant_fallbacks:
+            conversation.assistant_fallbacks = fallbacks
+            conversation.save(update_fields=["assistant_fallbacks"])
+        if fallback_limit is not None and fallbacks >= fallback_limit:
+            _escalate(
+                conversation,
+                actor=ASSISTANT,
+                source=EscalationSource.REPEATED_FALLBACK,
+                reason=f"The assistant could not help {fallbacks} times in a row.",
             )
             return None
         in_reply_to = SupportMessage.objects.filter(

@@ -37,6 +37,15 @@ class SupportConversation(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     message_count = models.PositiveIntegerField(default=0)
+    assistant_fallbacks = models.PositiveSmallIntegerField(
+        default=0, help_text="Assistant answers in a row that could not help the customer."
+    )
+    handoff_brief = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="What the agent needs at escalation: why, language, intents, orders, "
+        "last messages. Staff only.",
+    )
     access_token_digest = models.CharField(max_length=64, unique=True, editable=False)
 
     class Meta:

@@ -16,6 +16,20 @@ _NOTICES: dict[str, dict[str, str]] = {
             "oru agent udan marupadi nalkum."
         ),
     },
+    "ai_failure": {
+        Language.ENGLISH: (
+            "Sorry, I am having trouble answering right now. I am connecting you to a human "
+            "agent; please stay here."
+        ),
+        Language.MALAYALAM: (
+            "ക്ഷമിക്കണം, ഇപ്പോൾ മറുപടി നൽകാൻ എനിക്ക് കഴിയുന്നില്ല. നിങ്ങളെ ഒരു ഏജന്റുമായി "
+            "ബന്ധിപ്പിക്കുന്നു; ദയവായി ഇവിടെ തുടരുക."
+        ),
+        Language.MANGLISH: (
+            "Kshamikkanam, ippol marupadi nalkaan enikku kazhiyunnilla. Ningale oru "
+            "agent-umaayi bandhippikkunnu; dayavaayi ivide thudaruka."
+        ),
+    },
     "assigned": {
         Language.ENGLISH: "{name} has joined the conversation.",
         Language.MALAYALAM: "{name} സംഭാഷണത്തിൽ ചേർന്നു.",

@@ -5,10 +5,12 @@ every time (only their digests are stored, so old ones cannot be shown again).
 """
 
 import os
+from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from support.agents.models import Agent, AgentToken, Role
 from support.agents.services import create_agent, issue_token
@@ -16,6 +18,8 @@ from support.assistant.turns import handle_customer_message
 from support.conversations import actions
 from support.conversations.actors import Actor
 from support.conversations.models import SupportConversation
+from support.orders.models import Order, ServiceToken
+from support.orders.services import create_service_token, upsert_order
 
 DEMO_AGENTS = [
     ("supervisor_meera", "Meera", Role.SUPERVISOR, ["en", "ml", "ml-Latn"]),
@@ -42,6 +46,8 @@ class Command(BaseCommand):
                         languages=languages,
                         password=password,
                     )
+        if not Order.objects.exists():
+            self._orders()
         if not SupportConversation.objects.exists():
             self._conversations()
         base = options["base_url"].rstrip("/")
@@ -61,7 +67,82 @@ class Command(BaseCommand):
             lines.append(
                 f"  {agent_id:<17} {name:<6} {role:<10} {','.join(languages):<12} token {token}"
             )
+        ServiceToken.objects.filter(name="demo-shop").delete()
+        lines += [
+            "",
+            f"Shop backend service token (push orders): {create_service_token(name='demo-shop')}",
+            "Demo customers with orders: customer_123 (KS-10023, KS-10024), customer_103.",
+        ]
         self.stdout.write("\n".join([*lines, ""]))
+
+    def _orders(self) -> None:
+        today = timezone.localdate()
+        now = timezone.now()
+        demo = [
+            (
+                "KS-10023",
+                "customer_123",
+                "shipped",
+                [("Kasavu saree", 1)],
+                "2499.00",
+                "upi",
+                2,
+                2,
+                None,
+            ),
+            (
+                "KS-10024",
+                "customer_123",
+                "delivered",
+                [("Banana chips 1 kg", 2)],
+                "640.00",
+                "cod",
+                9,
+                None,
+                5,
+            ),
+            (
+                "KS-10031",
+                "customer_103",
+                "refunded",
+                [("Nilambur teak jewellery box", 1)],
+                "1850.00",
+                "card",
+                20,
+                None,
+                14,
+            ),
+            (
+                "KS-10040",
+                "customer_101",
+                "out_for_delivery",
+                [("Aranmula kannadi", 1)],
+                "4200.00",
+                "upi",
+                3,
+                0,
+                None,
+            ),
+        ]
+        for number, user, status, items, total, payment, placed_ago, due_in, delivered_ago in demo:
+            upsert_order(
+                order_number=number,
+                fields={
+                    "user_id": user,
+                    "status": status,
+                    "items": [{"name": name, "qty": qty} for name, qty in items],
+                    "total_rupees": total,
+                    "payment_method": payment,
+                    "placed_at": now - timedelta(days=placed_ago),
+                    "expected_delivery": (
+                        today + timedelta(days=due_in) if due_in is not None else None
+                    ),
+                    "delivered_at": (
+                        now - timedelta(days=delivered_ago) if delivered_ago is not None else None
+                    ),
+                    "delivery_city": "Kochi",
+                },
+            )
 
     def _conversations(self) -> None:
         meera = Actor.for_agent(Agent.objects.get(agent_id="supervisor_meera"))

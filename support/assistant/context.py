@@ -1,0 +1,49 @@
+"""What the assistant knows when it answers: the transcript, the customer's orders and the
+knowledge base articles that match the question. Read before the provider is called, outside
+any lock."""
+
+from support.conversations import selectors
+from support.conversations.models import SupportConversation, SupportMessage
+from support.knowledge.search import search
+from support.orders.models import Order
+from support.orders.services import order_numbers_in, orders_for
+
+from .intents import IntentPrediction
+from .providers import KnowledgeFact, OrderFact, ReplyContext
+
+
+def order_fact(order: Order) -> OrderFact:
+    return OrderFact(
+        order_number=order.order_number,
+        status=order.status,
+        items=[str(item.get("name", "")) for item in order.items if isinstance(item, dict)],
+        total_rupees=f"{order.total_rupees:.2f}",
+        payment_method=order.payment_method,
+        placed_on=order.placed_at.date(),
+        expected_delivery=order.expected_delivery,
+        delivered_on=order.delivered_at.date() if order.delivered_at else None,
+    )
+
+
+def build_context(
+    conversation: SupportConversation, message: SupportMessage, prediction: IntentPrediction
+) -> ReplyContext:
+    history = selectors.recent_messages(conversation.conversation_id)
+    mentioned = order_numbers_in(message.text)
+    if not mentioned:
+        # "when will it arrive?" after naming an order: the last order named in the chat.
+        earlier = [n for m in history if m.sender == "user" for n in order_numbers_in(m.text)]
+        mentioned = earlier[-1:]
+    orders = orders_for(user_id=conversation.user_id, numbers=mentioned)
+    snippets = search(text=message.text, intent=prediction.intent, language=conversation.language)
+    return ReplyContext(
+        conversation_id=str(conversation.conversation_id),
+        user_id=conversation.user_id,
+        language=conversation.language,
+        text=message.text,
+        prediction=prediction,
+        history=[(m.sender, m.text) for m in history],
+        orders=[order_fact(order) for order in orders],
+        order_numbers_mentioned=mentioned,
+        knowledge=[KnowledgeFact(s.slug, s.title, s.text) for s in snippets],
+    )
