@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "support.knowledge",
     "support.assistant",
     "support.api",
+    "support.realtime",
     "support.demo",
 ]
 # bench/run.py sets BENCH_BASELINE=1 to add its one-insert baseline endpoint (bench/README.md).

@@ -1,0 +1,169 @@
+"""WebSockets: one per customer conversation, one per agent.
+
+Both are authorised by support.conversations.access, like the API. Events arrive from
+support.common.bus after commit as ``{"type": "support.event", "event": {...}}``.
+Clients send small commands: ``typing`` (both), ``watch`` / ``unwatch`` (agents).
+A client that reconnects catches up with ``GET .../messages/?after=<last id>``.
+"""
+
+import logging
+from typing import Any
+from uuid import UUID
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from support.common.bus import Event
+from support.common.errors import SupportError
+from support.conversations import events
+from support.conversations.access import Action, access_conversation
+from support.conversations.actors import Actor
+
+from .auth import customer_actor, query_token, staff_actor
+
+logger = logging.getLogger(__name__)
+
+# Close codes (4000-4999 are the application's).
+UNAUTHORISED = 4401
+FORBIDDEN = 4403
+
+
+class _Base(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    actor: Actor | None = None
+
+    async def support_event(self, message: dict[str, Any]) -> None:
+        if message.get("origin") == self.channel_name:
+            return  # our own typing, echoed back by a group we are in
+        await self.send_json(message["event"])
+
+    async def _publish(self, event: Event) -> None:
+        for group in event.groups:
+            await self.channel_layer.group_send(
+                group,
+                {"type": "support.event", "event": event.as_message(), "origin": self.channel_name},
+            )
+
+    async def _typing(self, conversation_id: str, *, staff_only: bool) -> None:
+        assert self.actor is not None
+        group = (
+            events.conversation_staff_group(conversation_id)
+            if staff_only
+            else events.conversation_group(conversation_id)
+        )
+        kind = "customer.typing" if self.actor.is_customer else "agent.typing"
+        await self._publish(
+            Event(
+                type=kind,
+                conversation_id=conversation_id,
+                data={"by": self.actor.display_name if self.actor.is_staff else "customer"},
+                groups=(group,),
+            )
+        )
+
+
+class CustomerConsumer(_Base):
+    """``/ws/conversations/<id>/?token=<conversation token>``: the customer's own events."""
+
+    async def connect(self) -> None:
+        conversation_id = self.scope["url_route"]["kwargs"]["conversation_id"]
+        token = query_token(self.scope)
+        actor = await customer_actor(token) if token else None
+        if actor is None or not await _may_view(actor, conversation_id):
+            await self.close(code=UNAUTHORISED if actor is None else FORBIDDEN)
+            return
+        self.actor = actor
+        self.conversation_id = str(conversation_id)
+        await self.channel_layer.group_add(
+            events.conversation_group(self.conversation_id), self.channel_name
+        )
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.actor is not None:
+            await self.channel_layer.group_discard(
+                events.conversation_group(self.conversation_id), self.channel_name
+            )
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "typing":
+            # The customer's typing goes to staff only.
+            await self._typing(self.conversation_id, staff_only=True)
+
+
+class AgentConsumer(_Base):
+    """``/ws/agent/`` (console session, or ``?token=<API token>``): the queue, the agent's own
+    assignments, and the conversations the agent watches."""
+
+    async def connect(self) -> None:
+        actor = await staff_actor(self.scope)
+        if actor is None or not actor.is_staff:
+            await self.close(code=UNAUTHORISED)
+            return
+        self.actor = actor
+        self.watching: set[str] = set()
+        self.groups_joined = [events.QUEUE_GROUP]
+        if actor.agent_id:
+            self.groups_joined.append(events.agent_group(actor.agent_id))
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.actor is None:
+            return
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        for conversation_id in list(self.watching):
+            await self._unwatch(conversation_id)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict):
+            await self.send_json({"type": "error", "data": {"detail": "Send a JSON object."}})
+            return
+        kind = content.get("type")
+        conversation_id = str(content.get("conversation_id", ""))
+        if kind not in ("watch", "unwatch", "typing"):
+            await self.send_json({"type": "error", "data": {"detail": f"Unknown type {kind!r}."}})
+            return
+        try:
+            UUID(conversation_id)
+        except ValueError:
+            await self.send_json({"type": "error", "data": {"detail": "Bad conversation_id."}})
+            return
+        if kind == "unwatch":
+            await self._unwatch(conversation_id)
+        elif kind == "watch":
+            assert self.actor is not None
+            if not await _may_view(self.actor, conversation_id):
+                await self.send_json(
+                    {"type": "error", "data": {"detail": "Conversation not found."}}
+                )
+                return
+            self.watching.add(conversation_id)
+            await self.channel_layer.group_add(
+                events.conversation_group(conversation_id), self.channel_name
+            )
+            await self.channel_layer.group_add(
+                events.conversation_staff_group(conversation_id), self.channel_name
+            )
+            await self.send_json({"type": "watching", "conversation_id": conversation_id})
+        elif conversation_id in self.watching:
+            await self._typing(conversation_id, staff_only=False)
+
+    async def _unwatch(self, conversation_id: str) -> None:
+        self.watching.discard(conversation_id)
+        await self.channel_layer.group_discard(
+            events.conversation_group(conversation_id), self.channel_name
+        )
+        await self.channel_layer.group_discard(
+            events.conversation_staff_group(conversation_id), self.channel_name
+        )
+
+
+@database_sync_to_async
+def _may_view(actor: Actor, conversation_id: object) -> bool:
+    try:
+        access_conversation(actor, UUID(str(conversation_id)), Action.VIEW)
+    except (SupportError, ValueError):
+        return False
+    return True

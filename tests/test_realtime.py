@@ -1,0 +1,151 @@
+"""WebSockets: who may connect, what each side receives, and that private notes and
+dropped AI replies never reach the customer."""
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from config.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = [(b"origin", b"http://127.0.0.1:8000")]
+
+
+def socket(path):
+    return WebsocketCommunicator(application, path, headers=ORIGIN)
+
+
+def run(coroutine_function):
+    async_to_sync(coroutine_function)()
+
+
+async def receive_types(communicator, count):
+    return [(await communicator.receive_json_from(timeout=3))["type"] for _ in range(count)]
+
+
+def test_a_customer_socket_needs_the_conversation_token(customer, other_customer):
+    async def scenario():
+        wrong = socket(
+            f"/ws/conversations/{customer.conversation_id}/?token={other_customer.token}"
+        )
+        connected, code = await wrong.connect()
+        assert (connected, code) == (False, 4403)
+        missing = socket(f"/ws/conversations/{customer.conversation_id}/")
+        connected, code = await missing.connect()
+        assert (connected, code) == (False, 4401)
+        right = socket(f"/ws/conversations/{customer.conversation_id}/?token={customer.token}")
+        connected, _ = await right.connect()
+        assert connected
+        await right.disconnect()
+
+    run(scenario)
+
+
+def test_an_agent_socket_needs_staff_credentials(anu, customer):
+    async def scenario():
+        anonymous = socket("/ws/agent/")
+        assert (await anonymous.connect()) == (False, 4401)
+        customer_token = socket(f"/ws/agent/?token={customer.token}")
+        assert (await customer_token.connect()) == (False, 4401)
+        agent = socket(f"/ws/agent/?token={anu.token}")
+        connected, _ = await agent.connect()
+        assert connected
+        await agent.disconnect()
+
+    run(scenario)
+
+
+def test_the_customer_sees_the_whole_handoff_live(customer, supervisor, anu):
+    async def scenario():
+        ws = socket(f"/ws/conversations/{customer.conversation_id}/?token={customer.token}")
+        assert (await ws.connect())[0]
+        client = customer.client()
+        await sync_to_async(client.post)(
+            customer.url("messages/"), {"message": "I want to talk to a human agent"}
+        )
+        assert await receive_types(ws, 3) == [
+            "message.created",
+            "message.created",
+            "conversation.escalated",
+        ]
+        await sync_to_async(supervisor.client().post)(
+            customer.url("assign/"), {"agent_id": "agent_anu"}
+        )
+        assert await receive_types(ws, 2) == ["message.created", "conversation.assigned"]
+        await sync_to_async(anu.client().post)(customer.url("notes/"), {"message": "secret"})
+        await sync_to_async(anu.client().post)(
+            customer.url("agent/messages/"), {"message": "Hello, I am Anu"}
+        )
+        reply = await ws.receive_json_from(timeout=3)
+        assert (reply["type"], reply["data"]["message"]) == ("message.created", "Hello, I am Anu")
+        assert reply["data"]["sender"] == "agent"
+        assert await ws.receive_nothing(timeout=0.3)  # the note never arrives
+        await ws.disconnect()
+
+    run(scenario)
+
+
+def test_agents_see_escalations_in_the_queue_and_notes_where_they_watch(customer, anu):
+    async def scenario():
+        agent = socket(f"/ws/agent/?token={anu.token}")
+        assert (await agent.connect())[0]
+        await sync_to_async(customer.client().post)(customer.url("escalate/"), {})
+        escalated = await agent.receive_json_from(timeout=3)
+        assert escalated["type"] == "conversation.escalated"
+        assert escalated["conversation_id"] == str(customer.conversation_id)
+        assert escalated["data"]["status"] == "escalated"
+        assert set(escalated) == {"type", "conversation_id", "data", "event_id", "occurred_at"}
+
+        await agent.send_json_to(
+            {"type": "watch", "conversation_id": str(customer.conversation_id)}
+        )
+        assert (await agent.receive_json_from(timeout=3))["type"] == "watching"
+        await sync_to_async(customer.client().post)(customer.url("messages/"), {"message": "hi?"})
+        message = await agent.receive_json_from(timeout=3)
+        assert (message["type"], message["data"]["sender"]) == ("message.created", "user")
+        await agent.disconnect()
+
+    run(scenario)
+
+
+def test_typing_reaches_the_other_side(make_customer, anu):
+    customer = make_customer("assigned", agent=anu)
+
+    async def scenario():
+        ws = socket(f"/ws/conversations/{customer.conversation_id}/?token={customer.token}")
+        agent = socket(f"/ws/agent/?token={anu.token}")
+        assert (await ws.connect())[0] and (await agent.connect())[0]
+        cid = str(customer.conversation_id)
+        await agent.send_json_to({"type": "watch", "conversation_id": cid})
+        await agent.receive_json_from(timeout=3)
+
+        await agent.send_json_to({"type": "typing", "conversation_id": cid})
+        typing = await ws.receive_json_from(timeout=3)
+        assert (typing["type"], typing["data"]) == ("agent.typing", {"by": "Anu"})
+
+        await ws.send_json_to({"type": "typing"})
+        seen = await agent.receive_json_from(timeout=3)
+        assert (seen["type"], seen["data"]) == ("customer.typing", {"by": "customer"})
+        await ws.disconnect()
+        await agent.disconnect()
+
+    run(scenario)
+
+
+def test_an_agent_cannot_watch_what_does_not_exist(anu):
+    async def scenario():
+        agent = socket(f"/ws/agent/?token={anu.token}")
+        assert (await agent.connect())[0]
+        await agent.send_json_to(
+            {"type": "watch", "conversation_id": "00000000-0000-0000-0000-000000000000"}
+        )
+        answer = await agent.receive_json_from(timeout=3)
+        assert answer == {"type": "error", "data": {"detail": "Conversation not found."}}
+        await agent.send_json_to({"type": "dance"})
+        assert (await agent.receive_json_from(timeout=3))["data"]["detail"] == (
+            "Unknown type 'dance'."
+        )
+        await agent.disconnect()
+
+    run(scenario)
