@@ -35,19 +35,18 @@ def build_brief(
         dict.fromkeys(number for text in customer_texts for number in order_numbers_in(text))
     )
     found = {o.order_number: o for o in orders_for(user_id=conversation.user_id, numbers=mentioned)}
-    orders = [
-        {
-            "order_number": number,
-            "found": number in found,
-            "status": found[number].status if number in found else None,
-            "expected_delivery": (
-                found[number].expected_delivery.isoformat()
-                if number in found and found[number].expected_delivery
-                else None
-            ),
-        }
-        for number in mentioned
-    ]
+    orders = []
+    for number in mentioned:
+        order = found.get(number)
+        due = order.expected_delivery if order else None
+        orders.append(
+            {
+                "order_number": number,
+                "found": order is not None,
+                "status": order.status if order else None,
+                "expected_delivery": due.isoformat() if due else None,
+            }
+        )
     return {
         "source": source,
         "reason": reason,
