@@ -26,9 +26,12 @@ run: $(STAMP)
 	$(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)
 	exec $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --no-access-log
 
+# Browser tests run in their own pytest process (Playwright's event loop); without Chromium
+# they are skipped with a message (apt-get install chromium fonts-noto-core to run them).
 test: $(STAMP)
 	@mkdir -p var
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests_browser $(PYTEST_BROWSER_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

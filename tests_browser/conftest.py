@@ -1,0 +1,79 @@
+"""Browser tests: Playwright drives Debian's Chromium against a live Daphne server (HTTP and
+WebSockets) that serves the test database.
+
+They run in their own pytest invocation (`make test` does both), because Playwright's event
+loop would break async tests. Without Chromium they are skipped, saying so, unless
+REQUIRE_BROWSER is set (CI), where that is a failure.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+from functools import partial
+from typing import Any
+
+import pytest
+from channels.testing.live import make_application, set_database_connection
+from daphne.testing import DaphneProcess
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+# Playwright's sync API runs an event loop in this thread; Django would refuse ORM calls.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM_PATHS = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
+CHROMIUM = next((p for p in CHROMIUM_PATHS if os.path.exists(p)), shutil.which("chromium"))
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    if CHROMIUM:
+        return
+    if os.environ.get("REQUIRE_BROWSER"):
+        raise pytest.UsageError("REQUIRE_BROWSER is set but Chromium is not installed")
+    skip = pytest.mark.skip(reason="Chromium is not installed (apt-get install chromium)")
+    for item in items:
+        item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture(autouse=True)
+def _browser_settings(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+
+
+@pytest.fixture
+def live_server_url(transactional_db: None, _browser_settings: None) -> Iterator[str]:
+    """A Daphne server in a child process (forked after the settings above applied)."""
+    server = DaphneProcess(
+        "127.0.0.1",
+        partial(make_application, static_wrapper=ASGIStaticFilesHandler),
+        setup=set_database_connection,
+    )
+    server.start()
+    while not server.ready.wait(timeout=1):
+        if not server.is_alive():
+            raise RuntimeError("the live server did not start")
+    yield f"http://127.0.0.1:{server.port.value}"
+    server.terminate()
+    server.join()
