@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "support.assistant",
     "support.api",
     "support.realtime",
+    "support.console",
     "support.demo",
 ]
 # bench/run.py sets BENCH_BASELINE=1 to add its one-insert baseline endpoint (bench/README.md).
@@ -128,6 +129,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:queue"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
@@ -185,10 +188,18 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-# The assistant: "builtin" (templated answers, no network) is the only provider so far.
+# The assistant: "builtin" (templated answers, no network) or "openai" (any OpenAI-compatible
+# chat-completions endpoint: docs/assistant.md, "LLM providers").
 AI_PROVIDER = env.str("AI_PROVIDER", default="builtin")
 # Assistant answers in a row that could not help before a human takes over.
 ASSISTANT_FALLBACK_LIMIT = env.int("ASSISTANT_FALLBACK_LIMIT", default=2)
+# The openai provider. AI_BASE_URL and AI_MODEL are required with AI_PROVIDER=openai (checked
+# when the provider is first used); AI_API_KEY may stay empty for local servers.
+AI_BASE_URL = env.str("AI_BASE_URL", default="")
+AI_MODEL = env.str("AI_MODEL", default="")
+AI_API_KEY = env.str("AI_API_KEY", default="")
+# Seconds one request to the endpoint may take; the turn retries once, then escalates.
+AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=15.0)
 
 # Conversations.
 MESSAGE_MAX_LENGTH = 4000

@@ -1,0 +1,166 @@
+// The console's live layer: one WebSocket per tab, catch-up by message id, notifications.
+(function () {
+  "use strict";
+  const body = document.body;
+  const page = body.dataset.page;
+  const conversationId = body.dataset.conversation || null;
+  const liveStatus = document.getElementById("live-status");
+  const notifyToggle = document.getElementById("notify-toggle");
+  let socket = null;
+  let retry = 0;
+  let lastTyping = 0;
+  let typingTimer = null;
+
+  // Notifications (sound and desktop), remembered per browser.
+  if (notifyToggle) {
+    notifyToggle.checked = localStorage.getItem("ks-alerts") === "on";
+    notifyToggle.addEventListener("change", () => {
+      localStorage.setItem("ks-alerts", notifyToggle.checked ? "on" : "off");
+      if (notifyToggle.checked && "Notification" in window && Notification.permission === "default") {
+        Notification.requestPermission();
+      }
+    });
+  }
+
+  function beep() {
+    try {
+      const ctx = new (window.AudioContext || window.webkitAudioContext)();
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.15, ctx.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, ctx.currentTime + 0.4);
+      osc.connect(gain).connect(ctx.destination);
+      osc.start();
+      osc.stop(ctx.currentTime + 0.4);
+    } catch (e) { /* no audio: the queue still updates */ }
+  }
+
+  function alertEscalation(event) {
+    if (!notifyToggle || !notifyToggle.checked) return;
+    beep();
+    if ("Notification" in window && Notification.permission === "granted") {
+      new Notification("New escalation", { body: "A customer is waiting for an agent.", tag: event.conversation_id });
+    }
+  }
+
+  // Transcript: append what is newer than the last message shown, never twice.
+  const transcript = document.getElementById("transcript");
+  let catchingUp = null;
+  function lastId() {
+    const items = transcript ? transcript.querySelectorAll("li[data-id]") : [];
+    return items.length ? Number(items[items.length - 1].dataset.id) : 0;
+  }
+  async function catchUp() {
+    if (!transcript) return;
+    if (catchingUp) return catchingUp;
+    catchingUp = (async () => {
+      const url = transcript.dataset.messagesUrl + "?after=" + lastId();
+      const response = await fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
+      if (!response.ok) return;
+      const template = document.createElement("template");
+      template.innerHTML = await response.text();  // server-rendered and escaped
+      template.content.querySelectorAll("li[data-id]").forEach((item) => {
+        if (!transcript.querySelector('li[data-id="' + item.dataset.id + '"]')) {
+          transcript.appendChild(item);
+        }
+      });
+      transcript.lastElementChild && transcript.lastElementChild.scrollIntoView({ block: "end" });
+    })().finally(() => { catchingUp = null; });
+    return catchingUp;
+  }
+
+  function showTyping(text) {
+    const typing = document.getElementById("typing");
+    if (!typing) return;
+    typing.textContent = text;
+    typing.hidden = false;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(() => { typing.hidden = true; }, 3000);
+  }
+
+  function refreshQueue() {
+    const filters = document.getElementById("queue-filters");
+    if (filters && window.htmx) htmx.trigger(filters, "refresh-queue");
+  }
+
+  function onEvent(event) {
+    if (event.type === "watching") {
+      // Subscribed: now fetch whatever was written before the subscription took effect.
+      catchUp();
+      htmx.trigger(document.body, "conversation-changed");
+      return;
+    }
+    if (event.type === "conversation.escalated") alertEscalation(event);
+    if (page === "queue" && event.type.startsWith("conversation.")) refreshQueue();
+    if (!conversationId || event.conversation_id !== conversationId) return;
+    if (event.type === "message.created") {
+      catchUp();
+      const typing = document.getElementById("typing");
+      if (typing) typing.hidden = true;
+    } else if (event.type.startsWith("conversation.")) {
+      htmx.trigger(document.body, "conversation-changed");
+      catchUp();
+    } else if (event.type === "customer.typing") {
+      showTyping("Customer is typing…");
+    } else if (event.type === "agent.typing") {
+      showTyping(event.data.by + " is typing…");
+    }
+  }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(scheme + "://" + location.host + "/ws/agent/");
+    socket.onopen = () => {
+      retry = 0;
+      if (liveStatus) { liveStatus.textContent = "live"; liveStatus.classList.add("on"); }
+      // Whatever happened while we were away: the queue now, the transcript once watching.
+      if (conversationId) socket.send(JSON.stringify({ type: "watch", conversation_id: conversationId }));
+      refreshQueue();
+    };
+    socket.onmessage = (message) => {
+      try { onEvent(JSON.parse(message.data)); } catch (e) { console.error(e); }
+    };
+    socket.onclose = (close) => {
+      if (liveStatus) { liveStatus.textContent = "reconnecting"; liveStatus.classList.remove("on"); }
+      if (close.code === 4401) { location.reload(); return; }  // session expired: to the login page
+      retry = Math.min(retry + 1, 6);
+      setTimeout(connect, 500 * 2 ** retry);
+    };
+  }
+
+  // The composer: Enter sends, Shift+Enter is a new line; typing is announced at most every 2 s.
+  document.addEventListener("keydown", (e) => {
+    if (e.target.id === "message" && e.key === "Enter" && !e.shiftKey) {
+      e.preventDefault();
+      const form = e.target.form;
+      if (e.target.value.trim()) htmx.trigger(form, "submit");
+    }
+  });
+  document.addEventListener("input", (e) => {
+    if (e.target.id !== "message" || !socket || socket.readyState !== 1) return;
+    const now = Date.now();
+    if (now - lastTyping > 2000) {
+      lastTyping = now;
+      socket.send(JSON.stringify({ type: "typing", conversation_id: conversationId }));
+    }
+  });
+  document.body.addEventListener("message-sent", () => {
+    const box = document.getElementById("message");
+    if (box) { box.value = ""; box.focus(); }
+    catchUp();
+  });
+
+  // "Waiting 5 min" stays true without reloads.
+  function tick() {
+    document.querySelectorAll("time[data-since]").forEach((el) => {
+      const minutes = Math.max(0, Math.round((Date.now() - Date.parse(el.dataset.since)) / 60000));
+      el.textContent = minutes < 60 ? minutes + " min" : Math.floor(minutes / 60) + " h " + (minutes % 60) + " min";
+    });
+  }
+  setInterval(tick, 30000);
+  document.addEventListener("htmx:afterSwap", tick);
+
+  if (page) { connect(); tick(); }
+  if (transcript && transcript.lastElementChild) transcript.lastElementChild.scrollIntoView({ block: "end" });
+})();

@@ -1,0 +1,206 @@
+"""The agent console: server-rendered pages, htmx partials, one small script for the socket.
+
+Every action goes through the lifecycle actions and the access module, exactly like the API;
+the buttons shown are only a convenience, the server decides.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from uuid import UUID
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from support.agents.models import Agent
+from support.common.errors import SupportError
+from support.conversations import actions, selectors
+from support.conversations.access import Action, access_conversation
+from support.conversations.actors import Actor
+from support.conversations.states import Language, Status
+from support.orders.services import orders_for
+
+from .selectors import TABS, allowed, tab_counts, tab_queue
+
+View = Callable[..., HttpResponse]
+
+
+def staff_only(view: View) -> View:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        actor = Actor.for_user(request.user)
+        if actor is None or not actor.is_staff:
+            return HttpResponseForbidden("This console is for agents and supervisors.")
+        return view(request, actor, *args, **kwargs)
+
+    return wrapper
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "console/login.html"
+    redirect_authenticated_user = True
+
+
+def _error(request: HttpRequest, error: SupportError) -> HttpResponse:
+    response = render(request, "console/_flash.html", {"error": error.detail}, status=200)
+    response["HX-Retarget"] = "#flash"
+    response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+@require_GET
+@staff_only
+def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
+    tab = request.GET.get("tab", "unassigned")
+    tab = tab if tab in TABS else "unassigned"
+    status = request.GET.get("status", "")
+    status = status if status in Status.values else ""
+    language = request.GET.get("language", "")
+    language = language if language in Language.values else ""
+    context = {
+        "actor": actor,
+        "tab": tab,
+        "status": status,
+        "language": language,
+        "conversations": tab_queue(actor, tab=tab, status=status, language=language)[:200],
+        "counts": tab_counts(actor),
+        "statuses": Status.choices,
+        "languages": Language.choices,
+    }
+    template = "console/_queue.html" if request.headers.get("HX-Request") else "console/queue.html"
+    return render(request, template, context)
+
+
+def _conversation_context(actor: Actor, conversation_id: UUID) -> dict[str, Any]:
+    conversation = access_conversation(actor, conversation_id, Action.VIEW)
+    return {
+        "actor": actor,
+        "conversation": conversation,
+        "can": allowed(actor, conversation),
+        "agents": Agent.objects.order_by("display_name"),
+        "orders": orders_for(user_id=conversation.user_id, numbers=[], latest=5),
+        "brief": conversation.handoff_brief,
+    }
+
+
+@require_GET
+@staff_only
+def conversation(request: HttpRequest, actor: Actor, conversation_id: UUID) -> HttpResponse:
+    try:
+        context = _conversation_context(actor, conversation_id)
+    except SupportError as error:
+        return render(request, "console/missing.html", {"error": error.detail}, status=404)
+    context["messages"] = selectors.messages_for(actor, context["conversation"], limit=500)
+    return render(request, "console/conversation.html", context)
+
+
+@require_GET
+@staff_only
+def messages(request: HttpRequest, actor: Actor, conversation_id: UUID) -> HttpResponse:
+    """New messages after ``?after=<id>``, for the live transcript."""
+    try:
+        conversation = access_conversation(actor, conversation_id, Action.VIEW)
+        after = int(request.GET.get("after", "0"))
+    except (SupportError, ValueError):
+        return HttpResponse(status=400)
+    found = selectors.messages_for(actor, conversation, after=after, limit=200)
+    return render(request, "console/_messages.html", {"messages": found})
+
+
+@require_GET
+@staff_only
+def sidebar(request: HttpRequest, actor: Actor, conversation_id: UUID) -> HttpResponse:
+    try:
+        context = _conversation_context(actor, conversation_id)
+    except SupportError as error:
+        return _error(request, error)
+    return render(request, "console/_sidebar.html", context)
+
+
+@require_GET
+@staff_only
+def composer(request: HttpRequest, actor: Actor, conversation_id: UUID) -> HttpResponse:
+    try:
+        context = _conversation_context(actor, conversation_id)
+    except SupportError as error:
+        return _error(request, error)
+    return render(request, "console/_composer.html", context)
+
+
+def _act(
+    request: HttpRequest, actor: Actor, conversation_id: UUID, action: Callable[[], object]
+) -> HttpResponse:
+    try:
+        action()
+        context = _conversation_context(actor, conversation_id)
+    except SupportError as error:
+        return _error(request, error)
+    response = render(request, "console/_sidebar.html", context)
+    response["HX-Trigger"] = "conversation-changed"
+    return response
+
+
+@require_POST
+@staff_only
+def assign(request: HttpRequest, actor: Actor, conversation_id: UUID) -> HttpResponse:
+    agent_id = request.POST.get("agent_id", "")
+    return _act(
+        request,
+        actor,
+        conversation_id,
+        lambda: actions.do_assign_conversation(
+            actor=actor, conversation_id=conversation_id, agent_id=agent_id
+        ),
+    )
+
+
+@require_POST
+@staff_only
+def resolve(request: HttpRequest, actor: Actor, conversation_id: UUID) -> HttpResponse:
+    return _act(
+        request,
+        actor,
+        conversation_id,
+        lambda: actions.do_resolve_conversation(actor=actor, conversation_id=conversation_id),
+    )
+
+
+@require_POST
+@staff_only
+def escalate(request: HttpRequest, actor: Actor, conversation_id: UUID) -> HttpResponse:
+    reason = request.POST.get("reason", "")[:1000]
+    return _act(
+        request,
+        actor,
+        conversation_id,
+        lambda: actions.do_escalate_conversation(
+            actor=actor, conversation_id=conversation_id, reason=reason
+        ),
+    )
+
+
+@require_POST
+@staff_only
+def reply(request: HttpRequest, actor: Actor, conversation_id: UUID) -> HttpResponse:
+    from support.api.serializers import MessageInput  # one validation for API and console
+
+    form = MessageInput(data={"message": request.POST.get("message", "")})
+    if not form.is_valid():
+        detail = form.errors["message"][0]
+        return _error(request, SupportError(str(detail)))
+    try:
+        actions.do_post_agent_message(
+            actor=actor,
+            conversation_id=conversation_id,
+            text=form.validated_data["message"],
+            private=request.POST.get("kind") == "note",
+        )
+    except SupportError as error:
+        return _error(request, error)
+    response = HttpResponse(status=204)
+    response["HX-Trigger"] = "message-sent"
+    return response

@@ -1,0 +1,152 @@
+"""The agent console through Django's test client: access, what is offered, what the
+server refuses anyway, escaping and CSRF. The live behaviour is in tests_browser/."""
+
+import pytest
+from django.test import Client as BrowserClient
+
+from support.conversations.models import ConversationEvent, SupportMessage
+
+pytestmark = pytest.mark.django_db
+
+
+def browser(staff, **kwargs):
+    client = BrowserClient(**kwargs)
+    client.force_login(staff.agent.user)
+    return client
+
+
+def page(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_every_console_page_needs_a_login(client, customer):
+    for url in ["/console/", f"/console/c/{customer.conversation_id}/"]:
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/console/login/")
+
+
+def test_users_who_are_not_agents_are_refused(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("outsider", password="pw-123456"))
+
+    assert client.get("/console/").status_code == 403
+
+
+def test_the_login_page_logs_an_agent_in(client, anu):
+    response = client.post(
+        "/console/login/", {"username": "agent_anu", "password": "pw-123456"}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == "/console/"
+    assert "Anu · agent" in response.content.decode()
+
+
+def test_the_queue_tabs_count_and_filter(make_customer, anu, supervisor):
+    waiting = make_customer("escalated", user_id="customer_waiting", language="ml")
+    make_customer("assigned", agent=anu, user_id="customer_anu")
+    make_customer("open", user_id="customer_bot")
+
+    unassigned = page(browser(anu), "/console/")
+    mine = page(browser(anu), "/console/?tab=mine")
+    english = page(browser(anu), "/console/?tab=all&language=en")
+
+    assert 'id="count-unassigned">1<' in unassigned
+    assert 'id="count-mine">1<' in unassigned
+    assert 'id="count-all">2<' in unassigned
+    assert "customer_waiting" in unassigned and "customer_anu" not in unassigned
+    assert "customer_anu" in mine and "customer_waiting" not in mine
+    assert "customer_anu" in english and "customer_waiting" not in english
+    assert "customer_bot" not in unassigned + mine + english
+    assert str(waiting.conversation_id) in unassigned
+
+
+def test_customer_text_is_escaped(make_customer, supervisor):
+    customer = make_customer("escalated")
+    customer.client().post(
+        customer.url("messages/"), {"message": "<script>alert(1)</script><b>bold</b>"}
+    )
+
+    html = page(browser(supervisor), f"/console/c/{customer.conversation_id}/")
+
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt;" in html
+    assert "<script>alert(1)</script>" not in html
+
+
+def test_an_agent_is_offered_only_what_they_may_do(make_customer, anu, biju, supervisor):
+    customer = make_customer("assigned", agent=anu)
+    url = f"/console/c/{customer.conversation_id}/"
+
+    as_anu, as_biju, as_meera = (page(browser(s), url) for s in (anu, biju, supervisor))
+
+    assert 'id="composer"' in as_anu and ">Resolve<" in as_anu and "Transfer to" not in as_anu
+    assert 'id="composer"' not in as_biju and ">Resolve<" not in as_biju
+    assert "only they or a supervisor can reply" in as_biju
+    assert "Transfer to" in as_meera and ">Resolve<" in as_meera
+
+
+def test_the_server_refuses_what_the_console_did_not_offer(make_customer, anu, biju):
+    customer = make_customer("assigned", agent=anu)
+
+    response = browser(biju).post(f"/console/c/{customer.conversation_id}/resolve/")
+    reply = browser(biju).post(
+        f"/console/c/{customer.conversation_id}/reply/", {"message": "hi", "kind": "reply"}
+    )
+
+    assert "This conversation is not assigned to you." in response.content.decode()
+    assert response["HX-Retarget"] == "#flash"
+    assert "This conversation is not assigned to you." in reply.content.decode()
+    assert customer.conversation().status == "assigned"
+    assert not SupportMessage.objects.filter(sender="agent").exists()
+
+
+def test_replies_and_notes_go_through_the_lifecycle(make_customer, anu):
+    customer = make_customer("assigned", agent=anu)
+    base = f"/console/c/{customer.conversation_id}/"
+
+    sent = browser(anu).post(f"{base}reply/", {"message": "Hello!", "kind": "reply"})
+    noted = browser(anu).post(f"{base}reply/", {"message": "VIP", "kind": "note"})
+    empty = browser(anu).post(f"{base}reply/", {"message": "   ", "kind": "reply"})
+
+    assert (sent.status_code, sent["HX-Trigger"]) == (204, "message-sent")
+    assert noted.status_code == 204
+    assert "The message contains only whitespace." in empty.content.decode()
+    assert list(
+        SupportMessage.objects.filter(sender="agent").values_list("text", "is_private")
+    ) == [("Hello!", False), ("VIP", True)]
+    assert customer.conversation().first_agent_reply_at is not None
+
+
+def test_a_supervisor_assigns_from_the_console(make_customer, supervisor, anu):
+    customer = make_customer("escalated")
+
+    response = browser(supervisor).post(
+        f"/console/c/{customer.conversation_id}/assign/", {"agent_id": "agent_anu"}
+    )
+
+    assert response["HX-Trigger"] == "conversation-changed"
+    assert "Transfer to" in response.content.decode()
+    assert customer.conversation().assigned_agent_id == "agent_anu"
+    assert ConversationEvent.objects.filter(kind="assigned").count() == 1
+
+
+def test_console_forms_need_the_csrf_token(make_customer, supervisor):
+    customer = make_customer("escalated")
+    strict = browser(supervisor, enforce_csrf_checks=True)
+
+    response = strict.post(f"/console/c/{customer.conversation_id}/resolve/")
+
+    assert response.status_code == 403
+    assert customer.conversation().status == "escalated"
+
+
+def test_new_messages_are_served_after_an_id(make_customer, anu):
+    customer = make_customer("assigned", agent=anu)
+    first = SupportMessage.objects.filter(conversation_id=customer.conversation_id).last()
+    customer.client().post(customer.url("messages/"), {"message": "still there?"})
+
+    html = page(browser(anu), f"/console/c/{customer.conversation_id}/messages/?after={first.pk}")
+
+    assert html.count("<li") == 1
+    assert "still there?" in html

@@ -1,0 +1,159 @@
+"""The live console in a real browser: escalations arrive without reloads, supervisors
+assign, agents reply and see the customer live, in separate browser contexts.
+
+The customer here speaks through the live server's HTTP API (its events must be published by
+the server's own process); tests_browser/test_handoff.py drives the customer's chat page.
+"""
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from support.agents.models import Role
+from support.agents.services import create_agent
+
+PASSWORD = "pw-123456"
+
+
+@pytest.fixture
+def staff(transactional_db: None) -> None:
+    create_agent(
+        agent_id="supervisor_meera",
+        display_name="Meera",
+        role=Role.SUPERVISOR,
+        languages=["en", "ml"],
+        password=PASSWORD,
+    )
+    create_agent(
+        agent_id="agent_anu", display_name="Anu", languages=["en", "ml"], password=PASSWORD
+    )
+
+
+def log_in(browser: Browser, base: str, username: str) -> tuple[BrowserContext, Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(f"{base}/console/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#live-status")).to_have_text("live")
+    return context, page
+
+
+class Customer:
+    """A customer talking to the live server's API."""
+
+    def __init__(self, page: Page, base: str) -> None:
+        self.request = page.context.request
+        self.base = base
+        created = self.request.post(
+            f"{base}/api/v1/conversations/",
+            data={"user_id": "customer_live", "language": "ml-Latn"},
+        )
+        assert created.status == 201
+        body: dict[str, Any] = created.json()
+        self.id = body["conversation_id"]
+        self.headers = {"X-Conversation-Token": body["access_token"]}
+
+    def say(self, text: str) -> dict[str, Any]:
+        response = self.request.post(
+            f"{self.base}/api/v1/conversations/{self.id}/messages/",
+            data={"message": text},
+            headers=self.headers,
+        )
+        assert response.status == 201, response.text()
+        return response.json()
+
+
+def test_an_escalation_arrives_live_and_is_handled_without_reloads(
+    browser: Browser, live_server_url: str, staff: None
+) -> None:
+    base = live_server_url
+    meera_context, meera = log_in(browser, base, "supervisor_meera")
+    anu_context, anu = log_in(browser, base, "agent_anu")
+    expect(meera.locator("#count-unassigned")).to_have_text("0")
+
+    customer_context = browser.new_context()
+    customer = Customer(customer_context.new_page(), base)
+    customer.say("Hello")
+    assert (
+        customer.say("Enikku oru human agent-ine venam, please")["conversation_status"]
+        == "escalated"
+    )
+
+    # Both consoles see it arrive, no reload.
+    row = meera.locator(f'tr[data-conversation="{customer.id}"]')
+    expect(row).to_be_visible(timeout=3000)
+    expect(meera.locator("#count-unassigned")).to_have_text("1")
+    expect(anu.locator(f'tr[data-conversation="{customer.id}"]')).to_be_visible(timeout=3000)
+
+    # The supervisor opens it: the brief is on top, and assigns it to Anu.
+    row.get_by_role("link").click()
+    expect(meera.locator(".brief")).to_contain_text("Enikku oru human agent-ine venam, please")
+    meera.get_by_label("Assign to").select_option("agent_anu")
+    meera.get_by_role("button", name="Assign").click()
+    expect(meera.locator("#conversation-status")).to_have_text("Assigned")
+    expect(meera.locator("#transcript")).to_contain_text("Anu sambhashanathil chernnu.")
+
+    # Anu's "Mine" tab counts it live; she opens it, replies, and sees the customer live.
+    expect(anu.locator("#count-mine")).to_have_text("1", timeout=3000)
+    anu.goto(f"{base}/console/c/{customer.id}/")
+    expect(anu.locator("#live-status")).to_have_text("live")
+    anu.get_by_role("textbox", name="Message").fill(
+        "Namaskaram, njan Anu aanu. Order number parayamo?"
+    )
+    anu.keyboard.press("Enter")
+    expect(anu.locator("#transcript .msg.agent")).to_contain_text("njan Anu aanu")
+    customer.say("KS-10023")
+    expect(anu.locator("#transcript .msg.user").last).to_contain_text("KS-10023", timeout=3000)
+    # The supervisor's open view follows too.
+    expect(meera.locator("#transcript")).to_contain_text("njan Anu aanu", timeout=3000)
+
+    # A private note shows as a note, then Anu resolves.
+    anu.get_by_label("Private note").check()
+    anu.get_by_role("textbox", name="Message").fill("Customer is polite; order is late.")
+    anu.get_by_role("button", name="Send").click()
+    expect(anu.locator("#transcript .msg.note")).to_contain_text("order is late")
+    anu.once("dialog", lambda dialog: dialog.accept())
+    anu.get_by_role("button", name="Resolve").click()
+    expect(anu.locator("#conversation-status")).to_have_text("Resolved")
+    expect(anu.locator("#composer-area")).to_contain_text("This conversation is resolved.")
+    expect(meera.locator("#conversation-status")).to_have_text("Resolved", timeout=3000)
+
+    for context in (meera_context, anu_context, customer_context):
+        context.close()
+
+
+def test_agents_are_not_offered_what_they_may_not_do(
+    browser: Browser, live_server_url: str, staff: None
+) -> None:
+    context, anu = log_in(browser, live_server_url, "agent_anu")
+    customer = Customer(browser.new_context().new_page(), live_server_url)
+    customer.say("I want to talk to a human agent")
+
+    anu.goto(f"{live_server_url}/console/c/{customer.id}/")
+
+    expect(anu.get_by_role("button", name="Assign")).to_have_count(0)
+    expect(anu.get_by_role("button", name="Resolve")).to_have_count(0)
+    expect(anu.locator("#composer")).to_have_count(0)
+    context.close()
+
+
+def test_a_script_in_a_message_shows_as_text(
+    browser: Browser, live_server_url: str, staff: None
+) -> None:
+    context, meera = log_in(browser, live_server_url, "supervisor_meera")
+    dialogs: list[str] = []
+    meera.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    customer = Customer(browser.new_context().new_page(), live_server_url)
+    customer.say("I want to talk to a human agent")
+    meera.goto(f"{live_server_url}/console/c/{customer.id}/")
+
+    customer.say('<img src=x onerror="alert(1)"><script>alert(2)</script>')
+
+    last = meera.locator("#transcript .msg.user").last
+    expect(last).to_contain_text('<img src=x onerror="alert(1)"><script>alert(2)</script>')
+    assert meera.locator("#transcript img, #transcript script").count() == 0
+    assert dialogs == []
+    context.close()
