@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "support.realtime",
     "support.console",
     "support.demo",
+    "support.widget",
 ]
 # bench/run.py sets BENCH_BASELINE=1 to add its one-insert baseline endpoint (bench/README.md).
 BENCH_BASELINE = env.bool("BENCH_BASELINE", default=False)
@@ -204,6 +205,10 @@ AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=15.0)
 # Conversations.
 MESSAGE_MAX_LENGTH = 4000
 IDEMPOTENCY_PENDING_SECONDS = env.int("IDEMPOTENCY_PENDING_SECONDS", default=60)
+
+# The customer chat page (/chat/): shop origins allowed to embed it in an iframe
+# (comma-separated, e.g. https://shop.example.com). Empty: this origin only.
+WIDGET_FRAME_ANCESTORS = env.list("WIDGET_FRAME_ANCESTORS", default=[])
 
 LOGGING = {
     "version": 1,

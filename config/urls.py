@@ -9,6 +9,7 @@ urlpatterns = [
     path("console/", include("support.console.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("chat/", include("support.widget.urls")),
 ]
 # Unknown URLs under /api/ answer {"detail", "code"} like every other API error.
 handler404 = "support.api.errors.page_not_found"

@@ -444,11 +444,20 @@ def test_it_refuses_an_agent_token_that_is_not_valid(customer, authorization, de
 
 def test_it_treats_an_unknown_authorization_scheme_as_no_credentials(customer):
     client = Client()
-    client.credentials(HTTP_AUTHORIZATION="Bearer abc")
+    client.credentials(HTTP_AUTHORIZATION="Basic abc")
 
     response = get_detail(client, customer)
 
     assert_refused_as(response, 401, *NEED_CREDENTIALS[1:])
+
+
+def test_it_refuses_a_bad_service_token(customer):
+    client = Client()
+    client.credentials(HTTP_AUTHORIZATION="Bearer abc")
+
+    response = get_detail(client, customer)
+
+    assert (response.status_code, response.json()["code"]) == (401, "invalid_token")
 
 
 def test_it_refuses_a_conversation_token_of_another_conversation_even_for_a_valid_id(

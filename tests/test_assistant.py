@@ -112,16 +112,24 @@ def test_an_edited_article_changes_the_answer(customer):
 
 
 @pytest.mark.parametrize(
-    ("language", "expected"),
+    ("language", "question", "expected"),
     [
-        ("ml", "കൊച്ചി, തിരുവനന്തപുരം, കോഴിക്കോട് നഗരങ്ങളിൽ 1-2 ദിവസം"),
-        ("ml-Latn", "Kochi, Thiruvananthapuram, Kozhikode nagarangalil 1-2 divasam"),
+        (
+            "ml",
+            "കൊച്ചിയിലേക്ക് ഡെലിവറി എത്ര ദിവസം എടുക്കും?",
+            "കൊച്ചി, തിരുവനന്തപുരം, കോഴിക്കോട് നഗരങ്ങളിൽ 1-2 ദിവസം",
+        ),
+        (
+            "ml-Latn",
+            "Kochi-lekku delivery ethra divasam edukkum?",
+            "Kochi, Thiruvananthapuram, Kozhikode nagarangalil 1-2 divasam",
+        ),
     ],
 )
-def test_it_answers_in_the_conversation_language(make_customer, language, expected):
+def test_it_answers_in_the_customers_language(make_customer, language, question, expected):
     customer = make_customer("open", language=language)
 
-    text = ai_text(say(customer, "delivery to Kochi how many days?"))
+    text = ai_text(say(customer, question))
 
     assert text.startswith(expected)
 
@@ -347,3 +355,27 @@ def test_a_service_token_opens_no_conversation(shop, customer):
 
     assert (response.status_code, response.json()["code"]) == (403, "forbidden")
     assert ConversationEvent.objects.filter(conversation_id=customer.conversation_id).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("എന്റെ ഓർഡർ എവിടെ എത്തി?", "ml"),
+        ("ente order evide ethi, innu kittumo?", "ml-Latn"),
+        ("Where is my order, will it come today?", "en"),
+    ],
+)
+def test_the_conversation_follows_the_customers_language(customer, text, language):
+    body = say(customer, text)
+
+    assert customer.conversation().language == language
+    if language == "ml":
+        assert "ഓർഡർ" in ai_text(body)
+
+
+def test_a_short_message_keeps_the_conversation_language(make_customer):
+    customer = make_customer("open", language="ml-Latn")
+
+    say(customer, "ok")
+
+    assert customer.conversation().language == "ml-Latn"

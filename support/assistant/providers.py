@@ -109,7 +109,11 @@ def _build(name: str) -> Provider:
         from .builtin import BuiltinProvider
 
         return BuiltinProvider()
-    raise ImproperlyConfigured(f"AI_PROVIDER={name!r} is not known; use 'builtin'.")
+    if name == "openai":
+        from .llm import OpenAIProvider
+
+        return OpenAIProvider()
+    raise ImproperlyConfigured(f"AI_PROVIDER={name!r} is not known; use 'builtin' or 'openai'.")
 
 
 @contextmanager

@@ -25,6 +25,7 @@ from support.conversations.states import AI_STATUSES, EscalationSource, Status
 
 from .context import build_context
 from .intents import Intent, IntentPrediction, detect_intent
+from .language import detect_language
 from .providers import (
     AssistantReply,
     ProviderError,
@@ -62,6 +63,7 @@ def handle_customer_message(
         text=text,
         detected_intent=prediction.intent,
         intent_confidence=prediction.confidence,
+        language_of=lambda current: detect_language(text, previous=current),
         escalation=escalation,
         idempotency_key=idempotency_key,
     )

@@ -8,6 +8,7 @@ conversation and ``?after=<id>`` catch-up never skips one.
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -154,6 +155,7 @@ def do_post_user_message(
     detected_intent: str = "",
     intent_confidence: float | None = None,
     language: str | None = None,
+    language_of: Callable[[str], str] | None = None,
     escalation: EscalationRequest | None = None,
     idempotency_key: idempotency.IdempotencyKey | None = None,
 ) -> PostedMessage:
@@ -168,6 +170,9 @@ def do_post_user_message(
         conversation = _lock(conversation_id)
         authorize(actor, conversation, Action.POST_USER_MESSAGE)
         record = idempotency.claim(conversation, idempotency_key)
+        if language_of is not None:
+            # Short or ambiguous messages keep the language the conversation already has.
+            language = language_of(conversation.language)
         if language and language != conversation.language:
             conversation.language = language
             conversation.save(update_fields=["language"])

@@ -33,6 +33,7 @@ def message_data(message: SupportMessage) -> dict[str, Any]:
         "message": message.text,
         "detected_intent": message.detected_intent or None,
         "agent_id": message.agent_id,
+        "agent_name": message.agent.display_name if message.agent else None,
         "is_private": message.is_private,
         "created_at": message.created_at.isoformat().replace("+00:00", "Z"),
     }

@@ -88,7 +88,7 @@
     if (event.type === "watching") {
       // Subscribed: now fetch whatever was written before the subscription took effect.
       catchUp();
-      htmx.trigger(document.body, "conversation-changed");
+      htmx.trigger(document.body, "sidebar-refresh");
       return;
     }
     if (event.type === "conversation.escalated") alertEscalation(event);

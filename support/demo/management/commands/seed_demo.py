@@ -57,6 +57,7 @@ class Command(BaseCommand):
             f"  API docs:  {base}/api/docs/",
             f"  Admin:     {base}/admin/   (log in as supervisor_meera)",
             f"  API:       {base}/api/v1/",
+            f"  Chat:      {base}/chat/?user_id=customer_123   (a customer's chat page)",
             "",
             f"Demo logins (password: {password}):",
         ]

@@ -1,0 +1,1 @@
+"""Load benchmark of the customer message endpoint (see README.md)."""
