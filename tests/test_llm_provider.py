@@ -313,7 +313,7 @@ def test_cannot_answer_without_a_reply_uses_the_fallback_in_the_customers_langua
     customer = make_customer("open", language="ml")
     llm(tool_call("cannot_answer", {}))
 
-    response = say(customer, "Do you sell coconut oil in bulk?")
+    response = say(customer, "നിങ്ങൾ വെളിച്ചെണ്ണ മൊത്തമായി വിൽക്കുമോ?")
 
     assert response.json()["ai_response"]["message"].startswith("ക്ഷമിക്കണം")
 

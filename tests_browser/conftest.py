@@ -17,9 +17,13 @@ from channels.testing.live import make_application, set_database_connection
 from daphne.testing import DaphneProcess
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
+from support.agents.models import Role
+from support.agents.services import create_agent
+
 # Playwright's sync API runs an event loop in this thread; Django would refuse ORM calls.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
+PASSWORD = "pw-123456"
 CHROMIUM_PATHS = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
 CHROMIUM = next((p for p in CHROMIUM_PATHS if os.path.exists(p)), shutil.which("chromium"))
 
@@ -77,3 +81,18 @@ def live_server_url(transactional_db: None, _browser_settings: None) -> Iterator
     yield f"http://127.0.0.1:{server.port.value}"
     server.terminate()
     server.join()
+
+
+@pytest.fixture
+def staff(transactional_db: None) -> None:
+    """Meera (supervisor) and Anu (agent), who log in with PASSWORD."""
+    create_agent(
+        agent_id="supervisor_meera",
+        display_name="Meera",
+        role=Role.SUPERVISOR,
+        languages=["en", "ml"],
+        password=PASSWORD,
+    )
+    create_agent(
+        agent_id="agent_anu", display_name="Anu", languages=["en", "ml"], password=PASSWORD
+    )

@@ -5,29 +5,14 @@ The customer here speaks through the live server's HTTP API (its events must be 
 the server's own process); tests_browser/test_handoff.py drives the customer's chat page.
 """
 
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from support.agents.models import Role
-from support.agents.services import create_agent
-
-PASSWORD = "pw-123456"
-
-
-@pytest.fixture
-def staff(transactional_db: None) -> None:
-    create_agent(
-        agent_id="supervisor_meera",
-        display_name="Meera",
-        role=Role.SUPERVISOR,
-        languages=["en", "ml"],
-        password=PASSWORD,
-    )
-    create_agent(
-        agent_id="agent_anu", display_name="Anu", languages=["en", "ml"], password=PASSWORD
-    )
+from .conftest import PASSWORD
 
 
 def log_in(browser: Browser, base: str, username: str) -> tuple[BrowserContext, Page]:
@@ -44,12 +29,12 @@ def log_in(browser: Browser, base: str, username: str) -> tuple[BrowserContext, 
 class Customer:
     """A customer talking to the live server's API."""
 
-    def __init__(self, page: Page, base: str) -> None:
+    def __init__(self, page: Page, base: str, user_id: str = "customer_live") -> None:
         self.request = page.context.request
         self.base = base
         created = self.request.post(
             f"{base}/api/v1/conversations/",
-            data={"user_id": "customer_live", "language": "ml-Latn"},
+            data={"user_id": user_id, "language": "ml-Latn"},
         )
         assert created.status == 201
         body: dict[str, Any] = created.json()
@@ -157,3 +142,35 @@ def test_a_script_in_a_message_shows_as_text(
     assert meera.locator("#transcript img, #transcript script").count() == 0
     assert dialogs == []
     context.close()
+
+
+@pytest.mark.skipif(not os.environ.get("SCREENSHOTS"), reason="set SCREENSHOTS=1 to write them")
+def test_write_the_console_screenshots(browser: Browser, live_server_url: str, staff: None) -> None:
+    shots = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    base = live_server_url
+    context, meera = log_in(browser, base, "supervisor_meera")
+    customer_context = browser.new_context()
+    for user, texts in [
+        ("customer_ravi", ["Where is my order?", "I want to talk to a human agent"]),
+        ("customer_lakshmi", ["ente refund evide?", "enikku oru agent-inodu samsarikkanam"]),
+        ("customer_joseph", ["This seller is a fraud, I was cheated"]),
+    ]:
+        customer = Customer(customer_context.new_page(), base, user)
+        for text in texts:
+            customer.say(text)
+    meera.reload()
+    expect(meera.locator("tr[data-conversation]")).to_have_count(3)
+    meera.screenshot(path=str(shots / "console-queue.png"))
+    meera.locator("tr[data-conversation]").first.get_by_role("link").click()
+    meera.get_by_label("Assign to").select_option("agent_anu")
+    meera.get_by_role("button", name="Assign").click()
+    expect(meera.locator("#conversation-status")).to_have_text("Assigned")
+    meera.get_by_role("textbox", name="Message").fill("Hello, I am Meera. Checking this now.")
+    meera.get_by_role("button", name="Send").click()
+    expect(meera.locator("#transcript .msg.agent")).to_have_count(1)
+    meera.screenshot(path=str(shots / "console-conversation.png"))
+    meera.set_viewport_size({"width": 390, "height": 844})
+    meera.screenshot(path=str(shots / "console-phone.png"))
+    context.close()
+    customer_context.close()

@@ -55,6 +55,7 @@ class Command(BaseCommand):
             "",
             "Kerala Sellers Support is starting.",
             f"  API docs:  {base}/api/docs/",
+            f"  Console:   {base}/console/   (agents and supervisors log in here)",
             f"  Admin:     {base}/admin/   (log in as supervisor_meera)",
             f"  API:       {base}/api/v1/",
             f"  Chat:      {base}/chat/?user_id=customer_123   (a customer's chat page)",
