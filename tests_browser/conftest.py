@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 import pytest
-from channels.testing.live import make_application, set_database_connection
+from channels.testing.live import make_application
 from daphne.testing import DaphneProcess
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
@@ -66,13 +66,25 @@ def _browser_settings(settings: Any) -> None:
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 
 
+def _use_test_database(name: str) -> None:
+    """In the server process: talk to the test database the tests use (SQLite or PostgreSQL)."""
+    from django.conf import settings
+    from django.db import connections
+
+    settings.DATABASES["default"]["NAME"] = name
+    connections["default"].settings_dict["NAME"] = name
+    connections["default"].close()
+
+
 @pytest.fixture
 def live_server_url(transactional_db: None, _browser_settings: None) -> Iterator[str]:
     """A Daphne server in a child process (forked after the settings above applied)."""
+    from django.db import connection
+
     server = DaphneProcess(
         "127.0.0.1",
         partial(make_application, static_wrapper=ASGIStaticFilesHandler),
-        setup=set_database_connection,
+        setup=partial(_use_test_database, connection.settings_dict["NAME"]),
     )
     server.start()
     while not server.ready.wait(timeout=1):
