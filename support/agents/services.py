@@ -59,6 +59,18 @@ def create_agent(
     )
 
 
+def user_for_token(secret: str) -> User | None:
+    """The active user whose API token this is, or None."""
+    token = (
+        AgentToken.objects.select_related("user", "user__agent")
+        .filter(key_digest=tokens.digest(secret))
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    return token.user
+
+
 def issue_token(*, user: User, label: str = "") -> str:
     """Create an API token for ``user`` and return its only readable copy."""
     secret = tokens.new_secret()

@@ -12,11 +12,10 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from support.agents.models import AgentToken
-from support.common import tokens
+from support.agents.services import user_for_token
 from support.common.errors import Forbidden
 from support.conversations.actors import Actor
-from support.conversations.models import SupportConversation
+from support.conversations.selectors import customer_for_token
 from support.orders.services import service_for
 
 CONVERSATION_TOKEN_HEADER = "HTTP_X_CONVERSATION_TOKEN"  # noqa: S105 - a header name
@@ -25,7 +24,7 @@ CONVERSATION_TOKEN_HEADER = "HTTP_X_CONVERSATION_TOKEN"  # noqa: S105 - a header
 class AgentTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Token"
 
-    def authenticate(self, request: Request) -> tuple[AbstractBaseUser, AgentToken] | None:
+    def authenticate(self, request: Request) -> tuple[AbstractBaseUser, None] | None:
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
@@ -37,14 +36,10 @@ class AgentTokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode()
         except UnicodeDecodeError as error:
             raise exceptions.AuthenticationFailed("Invalid token.", code="invalid_token") from error
-        token = (
-            AgentToken.objects.select_related("user", "user__agent")
-            .filter(key_digest=tokens.digest(key))
-            .first()
-        )
-        if token is None or not token.user.is_active:
+        user = user_for_token(key)
+        if user is None:
             raise exceptions.AuthenticationFailed("Invalid token.", code="invalid_token")
-        return token.user, token
+        return user, None
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword
@@ -55,16 +50,12 @@ class ConversationTokenAuthentication(authentication.BaseAuthentication):
         secret = request.META.get(CONVERSATION_TOKEN_HEADER)
         if secret is None:
             return None
-        row = (
-            SupportConversation.objects.filter(access_token_digest=tokens.digest(secret))
-            .values("conversation_id", "user_id")
-            .first()
-        )
-        if row is None:
+        actor = customer_for_token(secret)
+        if actor is None:
             raise exceptions.AuthenticationFailed(
                 "Invalid conversation token.", code="invalid_token"
             )
-        return Actor.customer(conversation_id=row["conversation_id"], user_id=row["user_id"]), None
+        return actor, None
 
 
 class ServicePrincipal:

@@ -4,8 +4,22 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 
+from support.common import tokens
+
 from .actors import Actor
 from .models import SupportConversation, SupportMessage
+
+
+def customer_for_token(secret: str) -> Actor | None:
+    """The customer whose conversation token this is, or None."""
+    row = (
+        SupportConversation.objects.filter(access_token_digest=tokens.digest(secret))
+        .values("conversation_id", "user_id")
+        .first()
+    )
+    if row is None:
+        return None
+    return Actor.customer(conversation_id=row["conversation_id"], user_id=row["user_id"])
 
 
 def queue(

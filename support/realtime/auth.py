@@ -6,10 +6,9 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 
-from support.agents.models import AgentToken
-from support.common import tokens
+from support.agents.services import user_for_token
 from support.conversations.actors import Actor
-from support.conversations.models import SupportConversation
+from support.conversations.selectors import customer_for_token
 
 
 def query_token(scope: dict[str, Any]) -> str | None:
@@ -20,28 +19,15 @@ def query_token(scope: dict[str, Any]) -> str | None:
 
 @database_sync_to_async
 def customer_actor(token: str) -> Actor | None:
-    row = (
-        SupportConversation.objects.filter(access_token_digest=tokens.digest(token))
-        .values("conversation_id", "user_id")
-        .first()
-    )
-    if row is None:
-        return None
-    return Actor.customer(conversation_id=row["conversation_id"], user_id=row["user_id"])
+    return customer_for_token(token)
 
 
 @database_sync_to_async
 def staff_actor(scope: dict[str, Any]) -> Actor | None:
     token = query_token(scope)
     if token:
-        found = (
-            AgentToken.objects.select_related("user", "user__agent")
-            .filter(key_digest=tokens.digest(token))
-            .first()
-        )
-        if found is None or not found.user.is_active:
-            return None
-        return Actor.for_user(found.user)
+        user = user_for_token(token)
+        return Actor.for_user(user) if user is not None else None
     user = scope.get("user")
     if user is not None and user.is_authenticated:
         # Resolve the lazy user and its agent profile here, off the event loop.
