@@ -194,6 +194,8 @@ SPECTACULAR_SETTINGS = {
 AI_PROVIDER = env.str("AI_PROVIDER", default="builtin")
 # Assistant answers in a row that could not help before a human takes over.
 ASSISTANT_FALLBACK_LIMIT = env.int("ASSISTANT_FALLBACK_LIMIT", default=2)
+# How long each process keeps the knowledge base's active articles before reading them again.
+KNOWLEDGE_CACHE_SECONDS = env.float("KNOWLEDGE_CACHE_SECONDS", default=30.0)
 # The openai provider. AI_BASE_URL and AI_MODEL are required with AI_PROVIDER=openai (checked
 # when the provider is first used); AI_API_KEY may stay empty for local servers.
 AI_BASE_URL = env.str("AI_BASE_URL", default="")

@@ -27,10 +27,12 @@ from support.common import bus
 from support.conversations import actions
 from support.conversations.actors import Actor
 from support.conversations.models import SupportConversation
+from support.knowledge.search import forget_articles
 
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any) -> None:
+    forget_articles()  # each process caches them; a test's rollback would not tell it
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,

@@ -27,8 +27,11 @@ def order_fact(order: Order) -> OrderFact:
 
 def build_context(
     conversation: SupportConversation, message: SupportMessage, prediction: IntentPrediction
-) -> ReplyContext:
-    history = selectors.recent_messages(conversation.conversation_id)
+) -> ReplyContext | None:
+    """None when the conversation has left `open` meanwhile: the assistant stays silent."""
+    history = selectors.assistant_history(conversation.conversation_id)
+    if history is None:
+        return None
     mentioned = order_numbers_in(message.text)
     if not mentioned:
         # "when will it arrive?" after naming an order: the last order named in the chat.

@@ -47,21 +47,29 @@ MANGLISH_MARKERS = frozenset(
 
 
 def detect_language(text: str, previous: str | None = None) -> str:
-    fallback = previous if previous in LANGUAGES else EN
+    """The message's language; for a short or ambiguous one, ``previous`` (English if none)."""
+    detected = clear_language(text)
+    if detected is not None:
+        return detected
+    return previous if previous in LANGUAGES else EN
+
+
+def clear_language(text: str) -> str | None:
+    """The message's language when the text shows it, else None (keep the one before)."""
     if malayalam_share(text) >= 0.5:
         return ML
     words = [w for w in tokens(normalize(text)) if not w.isdigit() and w.isascii()]
     if not words or all(word in NEUTRAL for word in words):
-        return fallback
+        return None
     if len(words) <= FEW_WORDS and any(word in MANGLISH_MARKERS for word in words):
         return MANGLISH
     probability = manglish_probability(text)
     if probability is None:
-        return fallback
+        return None
     if len(words) <= SHORT_WORDS:
         if probability >= SURE:
             return MANGLISH
-        return EN if probability <= 1 - SURE else fallback
+        return EN if probability <= 1 - SURE else None
     return MANGLISH if probability >= 0.5 else EN
 
 

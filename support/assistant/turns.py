@@ -5,7 +5,8 @@ The assistant's answer is generated outside any transaction and stored by
 
 1. the message is stored (and the conversation escalated, for an explicit request);
 2. if the conversation is not open, the turn ends: no provider call;
-3. the status is read again just before the provider is called;
+3. the status is read again just before the provider is called (with the history the
+   assistant reads, and before a retry);
 4. the reply is stored only if the conversation is still open under the lock.
 """
 
@@ -25,7 +26,7 @@ from support.conversations.states import AI_STATUSES, EscalationSource, Status
 
 from .context import build_context
 from .intents import Intent, IntentPrediction, detect_intent
-from .language import detect_language
+from .language import clear_language
 from .providers import (
     AssistantReply,
     ProviderError,
@@ -63,19 +64,23 @@ def handle_customer_message(
         text=text,
         detected_intent=prediction.intent,
         intent_confidence=prediction.confidence,
-        language_of=lambda current: detect_language(text, previous=current),
+        # Short or ambiguous messages (None) keep the conversation's language.
+        language=clear_language(text),
         escalation=escalation,
         idempotency_key=idempotency_key,
     )
     ai_reply = None
-    if posted.conversation.status == Status.OPEN:
-        ai_reply = _answer(posted.conversation, posted.message, prediction)
-        # The assistant's turn changed the row through other instances: read it again.
-        # Otherwise posted.conversation is already as this turn committed it.
-        posted.conversation.refresh_from_db()
+    conversation = posted.conversation
+    if conversation.status == Status.OPEN:
+        ai_reply = _answer(conversation, posted.message, prediction)
+        if ai_reply is not None:
+            conversation = ai_reply.conversation  # as the reply's transaction left it
+        else:
+            # Escalated meanwhile, or by the assistant's own turn: read it again.
+            conversation.refresh_from_db()
     return CustomerTurn(
         message=posted.message,
-        conversation=posted.conversation,
+        conversation=conversation,
         prediction=prediction,
         ai_reply=ai_reply,
         idempotency_record=posted.idempotency_record,
@@ -105,11 +110,14 @@ def _answer(
 ) -> SupportMessage | None:
     conversation_id = conversation.conversation_id
     context = build_context(conversation, message, prediction)
+    if context is None:
+        return None  # escalated or resolved meanwhile: the assistant stays silent
     provider = get_provider()
     reply: AssistantReply | None = None
     for attempt in range(1, PROVIDER_ATTEMPTS + 1):
-        if not _still_open(conversation_id):
-            return None  # escalated or resolved meanwhile: the assistant stays silent
+        # The first check is the status read with the history, just before this call.
+        if attempt > 1 and not _still_open(conversation_id):
+            return None
         try:
             reply = call_provider(provider, context)
             break

@@ -6,6 +6,7 @@ clients that miss one catch up from the API with ``?after=``.
 """
 
 import asyncio
+import atexit
 import logging
 import os
 import threading
@@ -86,35 +87,76 @@ class _PublisherLoop:
     thread and event loop for every call, and channels_redis keeps its connections per
     event loop: every publish paid a thread, a loop and a new Redis connection. Reusing
     one loop reuses the connection.
+
+    The request does not wait for Redis: events are queued and one task sends them in the
+    order they were published, so a conversation's events arrive in order. The change is
+    committed before its event is queued, and a client that misses an event (a crash before
+    the queue drained, or a queue full under overload) catches up with ``?after=``.
     """
 
-    TIMEOUT_SECONDS = 10.0
+    MAX_QUEUED = 10_000
+    FLUSH_SECONDS = 5.0
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: asyncio.Queue[Any] | None = None
         self._pid = 0
 
-    def _running_loop(self) -> asyncio.AbstractEventLoop:
+    def _running_loop(self) -> tuple[asyncio.AbstractEventLoop, "asyncio.Queue[Any]"]:
         with self._lock:
-            if self._loop is None or self._pid != os.getpid():  # none yet, or forked
+            if self._loop is None or self._queue is None or self._pid != os.getpid():
                 loop = asyncio.new_event_loop()
+                queue: asyncio.Queue[Any] = asyncio.Queue()
                 threading.Thread(
                     target=loop.run_forever, name="realtime-publisher", daemon=True
                 ).start()
-                self._loop, self._pid = loop, os.getpid()
-            return self._loop
+                asyncio.run_coroutine_threadsafe(self._drain(queue), loop)
+                self._loop, self._queue, self._pid = loop, queue, os.getpid()
+            return self._loop, self._queue
+
+    @staticmethod
+    async def _drain(queue: "asyncio.Queue[Any]") -> None:
+        while True:
+            coroutine = await queue.get()
+            try:
+                await coroutine
+            except Exception:
+                logger.exception("could not publish a realtime event")
+            finally:
+                queue.task_done()
 
     def run(self, coroutine: Any) -> None:
-        future = asyncio.run_coroutine_threadsafe(coroutine, self._running_loop())
+        loop, queue = self._running_loop()
+        if queue.qsize() >= self.MAX_QUEUED:
+            coroutine.close()
+            logger.warning("realtime queue full: an event was dropped; clients catch up")
+            return
+        loop.call_soon_threadsafe(queue.put_nowait, coroutine)
+
+    def flush(self, timeout: float = FLUSH_SECONDS) -> bool:
+        """Wait until every queued event is sent (True), or ``timeout`` passes (False)."""
+        with self._lock:
+            loop, queue = self._loop, self._queue
+            if loop is None or queue is None or self._pid != os.getpid():
+                return True
+        future = asyncio.run_coroutine_threadsafe(queue.join(), loop)
         try:
-            future.result(timeout=self.TIMEOUT_SECONDS)
-        except Exception:
+            future.result(timeout=timeout)
+        except TimeoutError:
             future.cancel()
-            logger.exception("could not publish a realtime event")
+            return False
+        return True
 
 
 _publisher = _PublisherLoop()
+# A command (seed_demo, a Celery task run) exits right after its work: send what it queued.
+atexit.register(_publisher.flush)
+
+
+def flush(timeout: float = _PublisherLoop.FLUSH_SECONDS) -> bool:
+    """Wait until the events queued so far are sent to the channel layer."""
+    return _publisher.flush(timeout)
 
 
 def publish_on_commit(event: Event) -> None:

@@ -8,7 +8,6 @@ conversation and ``?after=<id>`` catch-up never skips one.
 """
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -20,7 +19,7 @@ from support.agents.models import Agent
 from support.common import tokens
 from support.common.errors import Conflict, InvalidInput, NotFound
 
-from . import events, idempotency
+from . import events, idempotency, statements
 from .access import Action, authorize
 from .actors import ASSISTANT, SYSTEM, Actor
 from .brief import build_brief
@@ -28,6 +27,7 @@ from .models import ConversationEvent, IdempotencyRecord, SupportConversation, S
 from .notices import notice
 from .states import (
     AI_STATUSES,
+    CUSTOMER_STATUSES,
     ActorKind,
     EscalationSource,
     Language,
@@ -118,6 +118,31 @@ def _add_message(
     return message
 
 
+def _store_in_one_statement(
+    message: SupportMessage,
+    *,
+    conversation_id: UUID,
+    statuses: frozenset[str],
+    language: str | None = None,
+    reset_fallbacks: bool = False,
+) -> SupportMessage | None:
+    """Store a counted message with ``statements.store_message`` where the database allows
+    it. None means: take the general path, which also raises the precise refusal."""
+    if not statements.available():
+        return None
+    stored = statements.store_message(
+        message,
+        conversation_id=conversation_id,
+        statuses=statuses,
+        language=language,
+        reset_fallbacks=reset_fallbacks,
+    )
+    if stored is None:
+        return None
+    events.message_created(stored[1])
+    return stored[1]
+
+
 def _system_notice(conversation: SupportConversation, which: str, **values: str) -> SupportMessage:
     return _add_message(
         conversation,
@@ -155,7 +180,6 @@ def do_post_user_message(
     detected_intent: str = "",
     intent_confidence: float | None = None,
     language: str | None = None,
-    language_of: Callable[[str], str] | None = None,
     escalation: EscalationRequest | None = None,
     idempotency_key: idempotency.IdempotencyKey | None = None,
 ) -> PostedMessage:
@@ -166,13 +190,27 @@ def do_post_user_message(
     Locks the conversation. Raises idempotency.Replay for a retried Idempotency-Key.
     Emits message.created, and conversation.escalated when it escalates.
     """
+    if idempotency_key is None and actor.owns(conversation_id):
+        # The common case, in one statement where the database allows it. A possible
+        # escalation needs the general path, so then only a status that ignores it matches.
+        statuses = CUSTOMER_STATUSES - AI_STATUSES if escalation is not None else CUSTOMER_STATUSES
+        stored = _store_in_one_statement(
+            SupportMessage(
+                sender=Sender.USER,
+                text=text,
+                detected_intent=detected_intent,
+                intent_confidence=intent_confidence,
+            ),
+            conversation_id=conversation_id,
+            statuses=statuses,
+            language=language,
+        )
+        if stored is not None:
+            return PostedMessage(message=stored, conversation=stored.conversation)
     with transaction.atomic():
         conversation = _lock(conversation_id)
         authorize(actor, conversation, Action.POST_USER_MESSAGE)
         record = idempotency.claim(conversation, idempotency_key)
-        if language_of is not None:
-            # Short or ambiguous messages keep the language the conversation already has.
-            language = language_of(conversation.language)
         if language and language != conversation.language:
             conversation.language = language
             conversation.save(update_fields=["language"])
@@ -401,6 +439,22 @@ def do_post_ai_reply(
     Locks the conversation. Emits message.created when stored. Never call a provider while
     this lock is held.
     """
+    if not fallback:
+        # The common case in one statement: it stores the reply only while the status is
+        # still one the assistant may answer in, checked under the row lock.
+        stored = _store_in_one_statement(
+            SupportMessage(
+                sender=Sender.AI,
+                text=text,
+                detected_intent=detected_intent,
+                in_reply_to_id=in_reply_to_id,
+            ),
+            conversation_id=conversation_id,
+            statuses=AI_STATUSES,
+            reset_fallbacks=True,
+        )
+        if stored is not None:
+            return stored
     with transaction.atomic():
         conversation = _lock(conversation_id)
         if conversation.status not in AI_STATUSES:

@@ -24,6 +24,10 @@ class Actor:
     def is_customer(self) -> bool:
         return self.kind == ActorKind.CUSTOMER
 
+    def owns(self, conversation_id: UUID) -> bool:
+        """A customer's own conversation: the one their token was issued for."""
+        return self.is_customer and self.conversation_id == conversation_id
+
     @property
     def is_staff(self) -> bool:
         return self.kind in (ActorKind.AGENT, ActorKind.SUPERVISOR)
@@ -67,3 +71,5 @@ class Actor:
 
 SYSTEM = Actor(kind=ActorKind.SYSTEM, actor_id="system", display_name="Kerala Sellers")
 ASSISTANT = Actor(kind=ActorKind.ASSISTANT, actor_id="assistant", display_name="Assistant")
+# Automatic assignment (support.agents.routing): a system actor, named in audit rows.
+ROUTING = Actor(kind=ActorKind.SYSTEM, actor_id="routing", display_name="Automatic assignment")

@@ -1,25 +1,40 @@
 """Reads of conversations and messages."""
 
+import functools
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from support.common import tokens
 
 from .actors import Actor
 from .models import SupportConversation, SupportMessage
+from .states import AI_STATUSES
 
 
 def customer_for_token(secret: str) -> Actor | None:
     """The customer whose conversation token this is, or None."""
+    try:
+        conversation_id, user_id = _customer_of_digest(tokens.digest(secret))
+    except LookupError:
+        return None
+    return Actor.customer(conversation_id=conversation_id, user_id=user_id)
+
+
+@functools.lru_cache(maxsize=50_000)
+def _customer_of_digest(digest: str) -> tuple[UUID, str]:
+    """A token never changes hands: its conversation and customer are fixed at creation, so
+    each process remembers them and a customer's request needs no query to authenticate.
+    Unknown digests raise, and so are not remembered. (A deleted conversation's token then
+    still authenticates here, and the conversation's own lookup answers 404.)"""
     row = (
-        SupportConversation.objects.filter(access_token_digest=tokens.digest(secret))
-        .values("conversation_id", "user_id")
+        SupportConversation.objects.filter(access_token_digest=digest)
+        .values_list("conversation_id", "user_id")
         .first()
     )
     if row is None:
-        return None
-    return Actor.customer(conversation_id=row["conversation_id"], user_id=row["user_id"])
+        raise LookupError(digest)
+    return row
 
 
 def queue(
@@ -48,9 +63,15 @@ def messages_for(
     return list(messages.select_related("agent").order_by("id")[:limit])
 
 
-def recent_messages(conversation_id: UUID, *, limit: int = 10) -> list[SupportMessage]:
-    """The last public messages, oldest first: the context the assistant reads."""
-    latest = SupportMessage.objects.filter(
-        conversation_id=conversation_id, is_private=False
-    ).order_by("-id")[:limit]
+def assistant_history(conversation_id: UUID, *, limit: int = 10) -> list[SupportMessage] | None:
+    """The last public messages, oldest first: the context the assistant reads. None when
+    the conversation has left the statuses the assistant answers in; the status is read in
+    the same query, so this is also the assistant's check just before it answers."""
+    latest = list(
+        SupportMessage.objects.filter(conversation_id=conversation_id, is_private=False)
+        .annotate(conversation_status=F("conversation__status"))
+        .order_by("-id")[:limit]
+    )
+    if not latest or latest[0].conversation_status not in AI_STATUSES:
+        return None
     return list(reversed(latest))

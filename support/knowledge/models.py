@@ -1,4 +1,12 @@
+from typing import Any
+
 from django.db import models
+
+
+def _forget_articles() -> None:
+    from .search import forget_articles  # search imports this module
+
+    forget_articles()
 
 
 class Article(models.Model):
@@ -25,6 +33,15 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        _forget_articles()
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        deleted = super().delete(*args, **kwargs)
+        _forget_articles()
+        return deleted
 
     def body(self, language: str) -> str:
         """The answer in ``language``, or in English where it has not been translated."""

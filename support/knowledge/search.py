@@ -6,7 +6,10 @@ article's keywords and title. Both are cheap enough to compute per message.
 """
 
 import re
+import time
 from dataclasses import dataclass
+
+from django.conf import settings
 
 from .models import Article
 
@@ -31,12 +34,38 @@ def _keywords(article: Article) -> set[str]:
     return {w for phrase in phrases for w in _words(phrase)} | _words(article.title)
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    at: float
+    articles: list[tuple[Article, set[str]]]
+
+
+_loaded: _Loaded | None = None
+
+
+def _active_articles() -> list[tuple[Article, set[str]]]:
+    """The active articles with their keywords. Each process keeps them for
+    KNOWLEDGE_CACHE_SECONDS: every assistant answer reads them, an edit is rare, and an
+    edit in this process (``forget_articles``) shows at once."""
+    global _loaded
+    loaded, now = _loaded, time.monotonic()
+    if loaded is None or now - loaded.at >= settings.KNOWLEDGE_CACHE_SECONDS:
+        articles = [(a, _keywords(a)) for a in Article.objects.filter(active=True)]
+        loaded = _loaded = _Loaded(at=now, articles=articles)
+    return loaded.articles
+
+
+def forget_articles() -> None:
+    global _loaded
+    _loaded = None
+
+
 def search(*, text: str, intent: str, language: str, limit: int = 2) -> list[Snippet]:
     words = _words(text)
     scored: list[Snippet] = []
-    for article in Article.objects.filter(active=True):
+    for article, keywords in _active_articles():
         score = INTENT_WEIGHT if intent in article.intents else 0.0
-        score += len(words & _keywords(article))
+        score += len(words & keywords)
         if score > 0:
             scored.append(Snippet(article.slug, article.title, article.body(language), score))
     scored.sort(key=lambda s: (-s.score, s.slug))

@@ -1,0 +1,160 @@
+"""The customer's message is the busiest request: what it costs and that its shortcuts keep
+every rule. On PostgreSQL a message and an assistant reply are each stored by one statement
+(support.conversations.statements); elsewhere, and for every refusal, the general path runs."""
+
+import asyncio
+import json
+
+import pytest
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from support.api.serializers import UserMessageOutput
+from support.common import bus
+from support.conversations import actions
+from support.conversations.models import SupportMessage
+from support.conversations.statements import store_message
+
+from .conftest import on_postgres
+
+
+def post(customer, text):
+    return customer.client().post(customer.url("messages/"), {"message": text}, format="json")
+
+
+def test_a_message_to_an_escalated_conversation_is_one_statement_on_postgresql(
+    make_customer, require_postgres
+):
+    customer = make_customer("escalated")
+    client = customer.client()
+    post(customer, "warming up the token cache")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(customer.url("messages/"), {"message": "Any news?"}, format="json")
+
+    assert response.status_code == 201
+    assert len(queries) == 1, [q["sql"] for q in queries]
+    conversation = customer.conversation()
+    assert conversation.message_count == 2
+    stored = SupportMessage.objects.get(pk=response.json()["message_id"])
+    assert (stored.sender, stored.text, stored.conversation_id) == (
+        "user",
+        "Any news?",
+        customer.conversation_id,
+    )
+
+
+def test_an_answered_message_costs_four_statements_on_postgresql(customer, require_postgres):
+    post(customer, "hello")  # the token and the knowledge base are read once per process
+
+    with CaptureQueriesContext(connection) as queries:
+        response = post(customer, "Can I pay by UPI?")
+
+    assert response.status_code == 201
+    assert "ai_response" in response.json()
+    # The message; the history with the status; the orders; the reply.
+    assert len(queries) == 4, [q["sql"] for q in queries]
+
+
+def test_the_one_statement_write_counts_the_message_and_follows_the_language(
+    customer, require_postgres
+):
+    response = post(customer, "ente order evide ethi? delivery vannilla")
+
+    assert response.status_code == 201
+    conversation = customer.conversation()
+    assert conversation.language == "ml-Latn"
+    assert conversation.message_count == 2  # the message and the reply
+    reply = SupportMessage.objects.get(pk=response.json()["ai_response"]["message_id"])
+    assert reply.in_reply_to_id == response.json()["message_id"]
+
+
+def test_a_reply_cannot_point_at_another_conversations_message(
+    customer, other_customer, require_postgres
+):
+    foreign = post(other_customer, "hello").json()["message_id"]
+
+    stored = store_message(
+        SupportMessage(sender="ai", text="hi", in_reply_to_id=foreign),
+        conversation_id=customer.conversation_id,
+        statuses={"open"},
+    )
+
+    assert stored is not None
+    assert stored[1].in_reply_to_id is None
+    assert SupportMessage.objects.get(pk=stored[1].pk).in_reply_to_id is None
+
+
+def test_a_status_that_refuses_the_write_stores_nothing(make_customer, supervisor, anu):
+    customer = make_customer("resolved", agent=anu)
+    before = SupportMessage.objects.count()
+
+    response = post(customer, "one more thing")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "conversation_resolved"
+    assert SupportMessage.objects.count() == before
+    if on_postgres():
+        assert (
+            store_message(
+                SupportMessage(sender="user", text="x"),
+                conversation_id=customer.conversation_id,
+                statuses={"open", "escalated", "assigned"},
+            )
+            is None
+        )
+
+
+def test_an_assistant_reply_after_escalation_is_dropped_by_the_statement(
+    customer, supervisor, events
+):
+    message = post(customer, "hello").json()["message_id"]
+    actions.do_escalate_conversation(
+        actor=supervisor.actor, conversation_id=customer.conversation_id
+    )
+    count = customer.conversation().message_count
+    events.clear()
+
+    reply = actions.do_post_ai_reply(
+        conversation_id=customer.conversation_id, in_reply_to_id=message, text="Too late"
+    )
+
+    assert reply is None
+    assert not SupportMessage.objects.filter(sender="ai", text="Too late").exists()
+    assert customer.conversation().message_count == count
+    assert events == []
+
+
+@pytest.mark.parametrize("status", ["open", "escalated"])
+def test_the_message_answer_has_exactly_its_documented_shape(make_customer, status):
+    response = post(make_customer(status), "Where is my order KS-10023?")
+
+    body = response.json()
+    assert response.status_code == 201
+    assert body == json.loads(json.dumps(UserMessageOutput(body).data))
+    assert ("ai_response" in body) == (status == "open")
+
+
+@pytest.mark.skipif(
+    "redis" not in settings.CHANNEL_LAYERS["default"]["BACKEND"].lower(),
+    reason="needs the Redis channel layer: set REDIS_URL",
+)
+def test_events_reach_the_channel_layer_in_the_order_they_were_published():
+    layer = get_channel_layer()
+    channel = asyncio.run(layer.new_channel())
+    asyncio.run(layer.group_add("ordering-test", channel))
+    try:
+        for i in range(50):
+            bus.publish(
+                bus.Event(type="n", conversation_id="c", data={"i": i}, groups=("ordering-test",))
+            )
+        assert bus.flush()
+
+        async def receive_all():
+            return [(await layer.receive(channel))["event"]["data"]["i"] for _ in range(50)]
+
+        assert asyncio.run(receive_all()) == list(range(50))
+    finally:
+        asyncio.run(layer.group_discard("ordering-test", channel))
