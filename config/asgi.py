@@ -1,4 +1,5 @@
-"""ASGI: HTTP through Django, WebSockets through Channels (support.realtime)."""
+"""ASGI: HTTP through Django, WebSockets through Channels (support.realtime), and the
+lifespan that runs the in-process background worker (support.jobs)."""
 
 import os
 
@@ -11,6 +12,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set u
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from support import jobs  # noqa: E402
 from support.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -19,5 +21,7 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
+        # Starts and stops the in-process background worker with the server (support.jobs).
+        "lifespan": jobs.lifespan,
     }
 )

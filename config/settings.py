@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "support.console",
     "support.demo",
     "support.widget",
+    "support.notifications",
 ]
 # bench/run.py sets BENCH_BASELINE=1 to add its one-insert baseline endpoint (bench/README.md).
 BENCH_BASELINE = env.bool("BENCH_BASELINE", default=False)
@@ -211,6 +212,49 @@ IDEMPOTENCY_PENDING_SECONDS = env.int("IDEMPOTENCY_PENDING_SECONDS", default=60)
 # The customer chat page (/chat/): shop origins allowed to embed it in an iframe
 # (comma-separated, e.g. https://shop.example.com). Empty: this origin only.
 WIDGET_FRAME_ANCESTORS = env.list("WIDGET_FRAME_ANCESTORS", default=[])
+
+# --- Notifications and background work (docs/webhooks.md, docs/operations.md) ---------------
+# Where background jobs run: "inprocess" (threads in the ASGI server; the embedded default) or
+# "celery" (`celery -A config worker` and `celery -A config beat` on CELERY_BROKER_URL).
+BACKGROUND_WORKER = env.str("BACKGROUND_WORKER", default="inprocess")
+if BACKGROUND_WORKER not in ("inprocess", "celery"):
+    raise ImproperlyConfigured("BACKGROUND_WORKER must be inprocess or celery")
+BACKGROUND_THREADS = env.int("BACKGROUND_THREADS", default=4)  # in-process worker threads
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "memory://"
+if BACKGROUND_WORKER == "celery" and CELERY_BROKER_URL == "memory://":
+    raise ImproperlyConfigured("BACKGROUND_WORKER=celery needs REDIS_URL or CELERY_BROKER_URL")
+CELERY_TASK_IGNORE_RESULT = True
+# A worker that dies mid-task leaves the task to another (jobs are idempotent).
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# Seconds between sweeps that send due notifications (first attempts whose job was lost,
+# retries whose time has come).
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=5.0)
+# Periodic jobs, {job name: seconds}: the one place to add a sweep (SLA, availability...).
+# Celery beat runs them in production, the in-process worker's sweeper in the embedded mode.
+PERIODIC_TASKS: dict[str, float] = {
+    "notifications.sweep_outbox": OUTBOX_SWEEP_SECONDS,
+}
+CELERY_BEAT_SCHEDULE = {
+    name: {"task": name, "schedule": seconds} for name, seconds in PERIODIC_TASKS.items()
+}
+# Webhooks: endpoints are configured in the admin. Each attempt may take this long.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Attempts before a delivery is given up (shown in the admin, emailed to supervisors).
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=12)
+# Wait after the n-th failed attempt: BASE * 2^(n-1) plus up to 20%, at most MAX seconds.
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=10.0)
+WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
+# Email escalations and given-up webhooks to supervisors (their Django users' addresses).
+NOTIFY_EMAIL_SUPERVISORS = env.bool("NOTIFY_EMAIL_SUPERVISORS", default=False)
+# Django's email settings from one URL, e.g. smtp+tls://user:password@smtp.example.com:587
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="support@localhost")
+# Where people reach this service, e.g. https://support.example.com (links in emails).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
 
 LOGGING = {
     "version": 1,
