@@ -209,6 +209,18 @@ AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=15.0)
 MESSAGE_MAX_LENGTH = 4000
 IDEMPOTENCY_PENDING_SECONDS = env.int("IDEMPOTENCY_PENDING_SECONDS", default=60)
 
+# Agents and automatic assignment (docs/architecture.md, "Availability and routing").
+AUTO_ASSIGN = env.bool("AUTO_ASSIGN", default=True)
+AGENT_DEFAULT_CAPACITY = env.int("AGENT_DEFAULT_CAPACITY", default=5)
+# An agent whose last socket closed this long ago is set offline by the sweep.
+AGENT_OFFLINE_GRACE_SECONDS = env.int("AGENT_OFFLINE_GRACE_SECONDS", default=120)
+# Open sockets refresh their presence this often; a socket silent for three periods is gone.
+AGENT_SOCKET_HEARTBEAT_SECONDS = env.int("AGENT_SOCKET_HEARTBEAT_SECONDS", default=60)
+# A conversation waiting this long for an agent who speaks its language goes to any agent.
+ROUTING_LANGUAGE_FALLBACK_SECONDS = env.int("ROUTING_LANGUAGE_FALLBACK_SECONDS", default=120)
+# Seconds between sweeps that set agents offline and route conversations whose wait ran out.
+AGENT_SWEEP_SECONDS = env.float("AGENT_SWEEP_SECONDS", default=15.0)
+
 # The customer chat page (/chat/): shop origins allowed to embed it in an iframe
 # (comma-separated, e.g. https://shop.example.com). Empty: this origin only.
 WIDGET_FRAME_ANCESTORS = env.list("WIDGET_FRAME_ANCESTORS", default=[])
@@ -237,6 +249,7 @@ OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=5.0)
 # Celery beat runs them in production, the in-process worker's sweeper in the embedded mode.
 PERIODIC_TASKS: dict[str, float] = {
     "notifications.sweep_outbox": OUTBOX_SWEEP_SECONDS,
+    "agents.sweep": AGENT_SWEEP_SECONDS,
 }
 CELERY_BEAT_SCHEDULE = {
     name: {"task": name, "schedule": seconds} for name, seconds in PERIODIC_TASKS.items()

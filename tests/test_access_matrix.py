@@ -63,7 +63,10 @@ ENDPOINTS = {
     "reply": Endpoint("post", "agent/messages/", {"message": "Hello, this is the agent."}),
     "note": Endpoint("post", "notes/", {"message": "Customer sounds upset."}),
     "resolve": Endpoint("post", "resolve/", {"reason": "Sorted out"}),
+    "claim": Endpoint("post", "claim/", {}),
+    "unassign": Endpoint("post", "unassign/", {"reason": "Shift over"}),
     "agents": Endpoint("get", None, path="/api/v1/agents/"),
+    "agent_me": Endpoint("get", None, path="/api/v1/agents/me/"),
 }
 
 # Expected refusals: (status, code, detail).
@@ -111,6 +114,21 @@ ALREADY_WITH_BIJU = (
     "already_assigned",
     "This conversation is already assigned to agent_biju.",
 )
+ALREADY_WITH_ANU = (
+    409,
+    "already_assigned",
+    "This conversation is already assigned to agent_anu.",
+)
+NOT_ESCALATED_FOR_CLAIM = (
+    409,
+    "conversation_not_escalated",
+    "Only escalated conversations can be claimed; escalate it first.",
+)
+NOT_ASSIGNED_TO_ANYONE = (
+    409,
+    "conversation_not_assigned",
+    "This conversation is not assigned to anyone.",
+)
 
 
 def row(endpoint: str, status: str, **expected: Any) -> list[Any]:
@@ -131,6 +149,7 @@ MATRIX = [
     # Reads.
     *row("queue", "assigned", **STAFF_ENDPOINT, anu=200, biju=200, supervisor=200),
     *row("agents", "assigned", **STAFF_ENDPOINT, anu=200, biju=200, supervisor=200),
+    *row("agent_me", "assigned", **STAFF_ENDPOINT, anu=200, biju=200, supervisor=200),
     *row(
         "detail", "assigned", **CUSTOMER_ENDPOINT, customer=200, anu=200, biju=200, supervisor=200
     ),
@@ -283,6 +302,42 @@ MATRIX = [
         biju=ALREADY_RESOLVED,
         supervisor=ALREADY_RESOLVED,
     ),
+    # Claims: any agent or supervisor takes a waiting conversation; one claim wins.
+    *row("claim", "escalated", **STAFF_ENDPOINT, anu=200, biju=200, supervisor=200),
+    *row(
+        "claim",
+        "assigned",
+        **STAFF_ENDPOINT,
+        anu=ALREADY_WITH_ANU,
+        biju=ALREADY_WITH_ANU,
+        supervisor=ALREADY_WITH_ANU,
+    ),
+    *row(
+        "claim",
+        "open",
+        **STAFF_ENDPOINT,
+        anu=NOT_ESCALATED_FOR_CLAIM,
+        biju=NOT_ESCALATED_FOR_CLAIM,
+        supervisor=NOT_ESCALATED_FOR_CLAIM,
+    ),
+    *row("claim", "resolved", **STAFF_ENDPOINT, anu=RESOLVED, biju=RESOLVED, supervisor=RESOLVED),
+    # Unassigning: the assigned agent or a supervisor, back to escalated.
+    *row("unassign", "assigned", **STAFF_ENDPOINT, anu=200, biju=NOT_ASSIGNED, supervisor=200),
+    *[
+        param
+        for status in ("escalated", "open")
+        for param in row(
+            "unassign",
+            status,
+            **STAFF_ENDPOINT,
+            anu=NOT_ASSIGNED_TO_ANYONE,
+            biju=NOT_ASSIGNED_TO_ANYONE,
+            supervisor=NOT_ASSIGNED_TO_ANYONE,
+        )
+    ],
+    *row(
+        "unassign", "resolved", **STAFF_ENDPOINT, anu=RESOLVED, biju=RESOLVED, supervisor=RESOLVED
+    ),
 ]
 
 
@@ -341,6 +396,8 @@ def assert_the_call_took_effect(endpoint: str, role: str, target: Any, body: Any
         assert str(target.conversation_id) in [c["conversation_id"] for c in body["results"]]
     elif endpoint == "agents":
         assert [a["agent_id"] for a in body] == ["agent_anu", "agent_biju", "supervisor_meera"]
+    elif endpoint == "agent_me":
+        assert body["agent_id"] == ACTING_AGENT[role]
     elif endpoint == "detail":
         assert body["conversation_id"] == str(target.conversation_id)
         assert body["status"] == conversation.status
@@ -367,6 +424,16 @@ def assert_the_call_took_effect(endpoint: str, role: str, target: Any, body: Any
     elif endpoint == "resolve":
         assert body["status"] == "resolved"
         assert (conversation.status, conversation.assigned_agent_id) == ("resolved", None)
+    elif endpoint == "claim":
+        assert body["assigned_agent"] == ACTING_AGENT[role]
+        assert (conversation.status, conversation.assigned_agent_id) == (
+            "assigned",
+            ACTING_AGENT[role],
+        )
+    elif endpoint == "unassign":
+        assert (body["status"], body["assigned_agent"]) == ("escalated", None)
+        assert (conversation.status, conversation.assigned_agent_id) == ("escalated", None)
+        assert conversation.escalated  # back to the humans' queue, never to the assistant
     else:  # pragma: no cover - a new endpoint needs its check
         pytest.fail(f"no check for {endpoint}")
 

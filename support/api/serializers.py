@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from rest_framework import serializers
 
-from support.agents.models import Agent
+from support.agents.models import Agent, Availability
 from support.conversations.models import SupportConversation, SupportMessage
 from support.conversations.states import Language, Status
 
@@ -105,6 +105,31 @@ class AssignInput(StrictSerializer):
 
 class ResolveInput(StrictSerializer):
     reason = StrictCharField(max_length=1000, required=False, allow_blank=True)
+
+
+class ClaimInput(StrictSerializer):
+    """No fields: the claimer is the caller."""
+
+
+class UnassignInput(StrictSerializer):
+    reason = StrictCharField(max_length=1000, required=False, allow_blank=True)
+
+
+class AgentUpdateInput(StrictSerializer):
+    availability = serializers.ChoiceField(choices=Availability.choices, required=False)
+    max_concurrent = serializers.IntegerField(
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text="Conversations assigned at once, at most. Supervisors only.",
+    )
+    languages = serializers.ListField(
+        child=serializers.ChoiceField(choices=Language.choices),
+        allow_empty=False,
+        max_length=len(Language.choices),
+        required=False,
+        help_text="Languages spoken: en, ml, ml-Latn. Supervisors only.",
+    )
 
 
 class QueueQuery(serializers.Serializer):
@@ -238,9 +263,22 @@ class MessagePageOutput(serializers.Serializer):
 
 
 class AgentOutput(serializers.ModelSerializer):
+    load = serializers.IntegerField(
+        read_only=True, help_text="Conversations assigned to the agent now."
+    )
+
     class Meta:
         model = Agent
-        fields = ["agent_id", "display_name", "role", "languages"]
+        fields = [
+            "agent_id",
+            "display_name",
+            "role",
+            "languages",
+            "availability",
+            "availability_changed_at",
+            "max_concurrent",
+            "load",
+        ]
         read_only_fields = fields
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import orders, views
+from . import agents, orders, views
 
 conversation = "conversations/<uuid:conversation_id>/"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path(f"{conversation}agent/messages/", views.AgentMessageView.as_view(), name="agent-message"),
     path(f"{conversation}notes/", views.NoteView.as_view(), name="conversation-notes"),
     path(f"{conversation}resolve/", views.ResolveView.as_view(), name="resolve-conversation"),
+    path(f"{conversation}claim/", agents.ClaimView.as_view(), name="claim-conversation"),
+    path(f"{conversation}unassign/", agents.UnassignView.as_view(), name="unassign-conversation"),
     path(
         f"{conversation}orders/",
         orders.ConversationOrdersView.as_view(),
@@ -20,5 +22,7 @@ urlpatterns = [
     ),
     path("orders/<str:order_number>/", orders.OrderView.as_view(), name="order"),
     path("agents/", views.AgentsView.as_view(), name="agents"),
+    path("agents/me/", agents.MyAgentView.as_view(), name="agent-me"),
+    path("agents/<str:agent_id>/", agents.AgentDetailView.as_view(), name="agent-detail"),
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
 ]

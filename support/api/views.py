@@ -14,6 +14,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from support.agents.models import Agent
+from support.agents.selectors import with_load
 from support.agents.services import issue_token
 from support.assistant.turns import handle_customer_message
 from support.common import tokens
@@ -300,7 +301,8 @@ class AgentsView(APIView):
     @extend_schema(responses={200: s.AgentOutput(many=True), **ERRORS})
     def get(self, request: Request) -> Response:
         require_staff(actor_of(request))
-        return Response(s.AgentOutput(Agent.objects.all(), many=True).data)
+        agents = with_load(Agent.objects.order_by("agent_id"))
+        return Response(s.AgentOutput(agents, many=True).data)
 
 
 class TokenThrottle(SimpleRateThrottle):

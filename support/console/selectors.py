@@ -1,7 +1,9 @@
 """What the console shows: the queue tabs and what the viewer may do."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 
+from support.agents.models import Agent, Availability
+from support.agents.selectors import with_load
 from support.common.errors import SupportError
 from support.conversations import selectors
 from support.conversations.access import Action, authorize
@@ -52,6 +54,25 @@ def allowed(actor: Actor, conversation: SupportConversation) -> dict[str, bool]:
         "reply": may(Action.REPLY),
         "note": may(Action.ADD_NOTE),
         "assign": may(Action.ASSIGN),
+        "claim": actor.agent is not None and may(Action.CLAIM),
+        "unassign": may(Action.UNASSIGN),
         "resolve": may(Action.RESOLVE),
         "escalate": may(Action.ESCALATE),
     }
+
+
+def me(actor: Actor) -> Agent | None:
+    """The viewer's agent profile with its ``load``, for the availability switch."""
+    if actor.agent_id is None:
+        return None
+    return with_load(Agent.objects.filter(agent_id=actor.agent_id)).first()
+
+
+def team() -> QuerySet[Agent]:
+    """Every agent with availability and load: online first, then away, then offline."""
+    rank = Case(
+        When(availability=Availability.ONLINE, then=Value(0)),
+        When(availability=Availability.AWAY, then=Value(1)),
+        default=Value(2),
+    )
+    return with_load(Agent.objects.all()).order_by(rank, "display_name")

@@ -13,17 +13,20 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import render
-from django.views.decorators.http import require_GET, require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from support.agents.models import Agent
-from support.common.errors import SupportError
-from support.conversations import actions, selectors
+from support.agents.availability import do_set_availability
+from support.agents.models import Agent, Availability
+from support.agents.selectors import with_load
+from support.common.errors import Forbidden, InvalidInput, SupportError
+from support.conversations import actions, assignment, selectors
 from support.conversations.access import Action, access_conversation
 from support.conversations.actors import Actor
 from support.conversations.states import Language, Status
 from support.orders.services import orders_for
 
-from .selectors import TABS, allowed, tab_counts, tab_queue
+from .selectors import TABS, allowed, me, tab_counts, tab_queue, team
 
 View = Callable[..., HttpResponse]
 
@@ -70,6 +73,9 @@ def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
         "counts": tab_counts(actor),
         "statuses": Status.choices,
         "languages": Language.choices,
+        "team": team(),
+        "me": me(actor),
+        "availabilities": Availability.choices,
     }
     template = "console/_queue.html" if request.headers.get("HX-Request") else "console/queue.html"
     return render(request, template, context)
@@ -81,9 +87,11 @@ def _conversation_context(actor: Actor, conversation_id: UUID) -> dict[str, Any]
         "actor": actor,
         "conversation": conversation,
         "can": allowed(actor, conversation),
-        "agents": Agent.objects.order_by("display_name"),
+        "agents": with_load(Agent.objects.order_by("display_name")),
         "orders": orders_for(user_id=conversation.user_id, numbers=[], latest=5),
         "brief": conversation.handoff_brief,
+        "me": me(actor),
+        "availabilities": Availability.choices,
     }
 
 
@@ -156,6 +164,61 @@ def assign(request: HttpRequest, actor: Actor, conversation_id: UUID) -> HttpRes
             actor=actor, conversation_id=conversation_id, agent_id=agent_id
         ),
     )
+
+
+@require_POST
+@staff_only
+def claim(request: HttpRequest, actor: Actor, conversation_id: UUID) -> HttpResponse:
+    """Claim from the conversation (the sidebar is redrawn) or from the queue (the console
+    opens the conversation)."""
+    if request.POST.get("from") != "queue":
+        return _act(
+            request,
+            actor,
+            conversation_id,
+            lambda: assignment.do_claim_conversation(actor=actor, conversation_id=conversation_id),
+        )
+    try:
+        assignment.do_claim_conversation(actor=actor, conversation_id=conversation_id)
+    except SupportError as error:
+        return _error(request, error)
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = reverse("console:conversation", args=[conversation_id])
+    return response
+
+
+@require_POST
+@staff_only
+def unassign(request: HttpRequest, actor: Actor, conversation_id: UUID) -> HttpResponse:
+    reason = request.POST.get("reason", "")[:1000]
+    return _act(
+        request,
+        actor,
+        conversation_id,
+        lambda: assignment.do_unassign_conversation(
+            actor=actor, conversation_id=conversation_id, reason=reason
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_only
+def availability(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The header's availability switch with the viewer's load; POST sets it."""
+    if request.method == "POST":
+        try:
+            if actor.agent_id is None:
+                raise Forbidden("Your account has no agent profile.")
+            value = request.POST.get("availability", "")
+            if value not in Availability.values:
+                raise InvalidInput("Choose online, away or offline.")
+            do_set_availability(
+                actor=actor, agent_id=actor.agent_id, availability=Availability(value)
+            )
+        except SupportError as error:
+            return _error(request, error)
+    context = {"actor": actor, "me": me(actor), "availabilities": Availability.choices}
+    return render(request, "console/_availability.html", context)
 
 
 @require_POST

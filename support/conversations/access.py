@@ -9,16 +9,31 @@ Checks run in a fixed order, so the same request always gets the same answer:
 2. role (403);
 3. status (409): what the conversation's current status forbids;
 4. ownership (403): agents act only where they are the assigned agent.
+
+``authorize_agent_change`` decides the same way who may change an agent's availability,
+capacity and languages.
 """
 
+from collections.abc import Iterable
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from support.common.errors import Conflict, Forbidden, NotAuthenticated, NotFound
 
 from .actors import Actor
 from .models import SupportConversation
-from .states import AGENT_STATUSES, CUSTOMER_STATUSES, Status, Transition, target_status
+from .states import (
+    AGENT_STATUSES,
+    CUSTOMER_STATUSES,
+    ActorKind,
+    Status,
+    Transition,
+    target_status,
+)
+
+if TYPE_CHECKING:
+    from support.agents.models import Agent
 
 
 class Action(StrEnum):
@@ -26,6 +41,8 @@ class Action(StrEnum):
     POST_USER_MESSAGE = "post_user_message"
     ESCALATE = "escalate"
     ASSIGN = "assign"
+    CLAIM = "claim"
+    UNASSIGN = "unassign"
     REPLY = "reply"
     ADD_NOTE = "add_note"
     RESOLVE = "resolve"
@@ -36,6 +53,9 @@ _ROLES: dict[Action, frozenset[str]] = {
     Action.POST_USER_MESSAGE: frozenset({"customer"}),
     Action.ESCALATE: frozenset({"customer", "agent", "supervisor", "assistant", "system"}),
     Action.ASSIGN: frozenset({"supervisor"}),
+    # "system": automatic assignment claims on an agent's behalf.
+    Action.CLAIM: frozenset({"agent", "supervisor", "system"}),
+    Action.UNASSIGN: frozenset({"agent", "supervisor"}),
     Action.REPLY: frozenset({"agent", "supervisor"}),
     Action.ADD_NOTE: frozenset({"agent", "supervisor"}),
     Action.RESOLVE: frozenset({"agent", "supervisor"}),
@@ -44,6 +64,8 @@ _ROLES: dict[Action, frozenset[str]] = {
 _ROLE_REFUSALS: dict[Action, str] = {
     Action.POST_USER_MESSAGE: "Only the customer writes customer messages.",
     Action.ASSIGN: "Only supervisors assign conversations.",
+    Action.CLAIM: "Only agents and supervisors claim conversations.",
+    Action.UNASSIGN: "Only agents and supervisors unassign conversations.",
     Action.REPLY: "Only agents and supervisors send agent messages.",
     Action.ADD_NOTE: "Only agents and supervisors add private notes.",
     Action.RESOLVE: "Only agents and supervisors resolve conversations.",
@@ -109,8 +131,19 @@ def _check_status(conversation: SupportConversation, action: Action) -> None:
                 code="conversation_not_escalated",
             )
         raise Conflict("This conversation is resolved.", code="conversation_resolved")
+    if action == Action.CLAIM and status == Status.ASSIGNED:
+        raise Conflict(
+            f"This conversation is already assigned to {conversation.assigned_agent_id}.",
+            code="already_assigned",
+        )
+    if action == Action.UNASSIGN and status in (Status.OPEN, Status.ESCALATED):
+        raise Conflict(
+            "This conversation is not assigned to anyone.", code="conversation_not_assigned"
+        )
     transition = {
         Action.ESCALATE: Transition.ESCALATE,
+        Action.CLAIM: Transition.CLAIM,
+        Action.UNASSIGN: Transition.UNASSIGN,
         Action.RESOLVE: Transition.RESOLVE,
     }.get(action)
     if action == Action.ASSIGN:
@@ -129,6 +162,11 @@ _TRANSITION_REFUSALS: dict[Transition, dict[str, str]] = {
         Status.OPEN: "Only escalated conversations can be assigned; escalate it first.",
         Status.RESOLVED: "This conversation is resolved.",
     },
+    Transition.CLAIM: {
+        Status.OPEN: "Only escalated conversations can be claimed; escalate it first.",
+        Status.RESOLVED: "This conversation is resolved.",
+    },
+    Transition.UNASSIGN: {Status.RESOLVED: "This conversation is resolved."},
     Transition.RESOLVE: {Status.RESOLVED: "This conversation is already resolved."},
 }
 
@@ -143,7 +181,29 @@ def _conflict_code(status: str) -> str:
 
 
 def _check_ownership(actor: Actor, conversation: SupportConversation, action: Action) -> None:
-    if actor.is_supervisor or action not in (Action.REPLY, Action.ADD_NOTE, Action.RESOLVE):
+    owned = (Action.REPLY, Action.ADD_NOTE, Action.RESOLVE, Action.UNASSIGN)
+    if actor.is_supervisor or action not in owned:
         return
     if conversation.assigned_agent_id != actor.agent_id:
         raise Forbidden("This conversation is not assigned to you.", code="not_assigned_to_you")
+
+
+# Agents' own settings.
+AGENT_SELF_SERVICE = frozenset({"availability"})
+
+
+def authorize_agent_change(actor: Actor | None, agent: "Agent", fields: Iterable[str]) -> None:
+    """Raise the error that forbids ``actor`` from changing ``fields`` of ``agent``, if any.
+
+    Agents set their own availability; supervisors change any agent's availability,
+    capacity and languages; the system (the offline sweep) sets availability.
+    """
+    if actor is not None and actor.kind == ActorKind.SYSTEM:
+        return
+    actor = require_staff(actor)
+    if actor.is_supervisor:
+        return
+    if agent.agent_id != actor.agent_id:
+        raise Forbidden("Only supervisors change other agents.")
+    if set(fields) - AGENT_SELF_SERVICE:
+        raise Forbidden("Only supervisors change an agent's capacity and languages.")

@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from support.agents.models import Agent
+from support.agents.selectors import lock_agent
 from support.common import tokens
 from support.common.errors import Conflict, InvalidInput, NotFound
 
@@ -304,6 +305,7 @@ def _escalate(
         conversation, "ai_failure" if source == EscalationSource.AI_FAILURE else "escalated"
     )
     events.conversation_changed(conversation, "conversation.escalated")
+    _route_after_commit()
 
 
 def do_assign_conversation(
@@ -312,14 +314,17 @@ def do_assign_conversation(
     """Give the conversation to ``agent_id``: escalated → assigned, or transfer an assigned
     one to another agent.
 
-    Locks the conversation; 409 unless escalated or assigned, or when it is already with
-    that agent. Writes an `assigned` or `transferred` event and an "X has joined" notice;
-    emits message.created and conversation.assigned (to the queue and to both agents).
+    Locks the agent, then the conversation (the lock order of claims and routing); 409
+    unless escalated or assigned, or when it is already with that agent. A supervisor's
+    choice: the agent's capacity and availability are not checked. Writes an `assigned` or
+    `transferred` event and an "X has joined" notice; emits message.created and
+    conversation.assigned (to the queue and to both agents). After a transfer, routing runs:
+    the previous agent has room again.
     """
     with transaction.atomic():
+        agent = lock_agent(agent_id)
         conversation = _lock(conversation_id)
         authorize(actor, conversation, Action.ASSIGN)
-        agent = Agent.objects.filter(agent_id=agent_id).first()
         if agent is None:
             raise InvalidInput(f"There is no agent {agent_id}.", code="unknown_agent")
         previous = conversation.assigned_agent_id
@@ -334,6 +339,9 @@ def do_assign_conversation(
         conversation.assigned_agent = agent
         conversation.assigned_at = timezone.now()
         conversation.save(update_fields=["status", "assigned_agent", "assigned_at"])
+        Agent.objects.filter(pk=agent.pk).update(last_assigned_at=conversation.assigned_at)
+        if previous:
+            _route_after_commit()
         _audit(
             conversation,
             kind=(
@@ -390,7 +398,8 @@ def do_resolve_conversation(
 
     Locks the conversation; 409 when already resolved; agents only where assigned. Clears
     the assignment (the event keeps who held it), stamps resolved_at and ended_at, writes a
-    `resolved` event and a notice; emits message.created and conversation.resolved.
+    `resolved` event and a notice; emits message.created and conversation.resolved. When an
+    agent held it, routing runs after commit: that agent has room again.
     """
     with transaction.atomic():
         conversation = _lock(conversation_id)
@@ -417,6 +426,8 @@ def do_resolve_conversation(
         _system_notice(conversation, "resolved")
         extra = (events.agent_group(previous_agent),) if previous_agent else ()
         events.conversation_changed(conversation, "conversation.resolved", extra_groups=extra)
+        if previous_agent:
+            _route_after_commit()
     return conversation
 
 
@@ -486,6 +497,14 @@ def do_post_ai_reply(
             detected_intent=detected_intent,
             in_reply_to=in_reply_to,
         )
+
+
+def _route_after_commit() -> None:
+    """Automatic assignment once this transaction commits: a conversation is waiting, or an
+    agent has room again (support.agents.routing, which assigns through this package)."""
+    from support.agents.routing import route_after_commit
+
+    route_after_commit()
 
 
 __all__ = [

@@ -155,6 +155,8 @@ class ConversationEvent(models.Model):
         ESCALATED = "escalated", "Escalated"
         ASSIGNED = "assigned", "Assigned"
         TRANSFERRED = "transferred", "Transferred"
+        CLAIMED = "claimed", "Claimed"
+        UNASSIGNED = "unassigned", "Unassigned"
         RESOLVED = "resolved", "Resolved"
 
     conversation = models.ForeignKey(

@@ -35,6 +35,15 @@ _NOTICES: dict[str, dict[str, str]] = {
         Language.MALAYALAM: "{name} സംഭാഷണത്തിൽ ചേർന്നു.",
         Language.MANGLISH: "{name} sambhashanathil chernnu.",
     },
+    "unassigned": {
+        Language.ENGLISH: (
+            "{name} has left the conversation. Another agent will be with you shortly."
+        ),
+        Language.MALAYALAM: ("{name} സംഭാഷണത്തിൽ നിന്ന് പോയി. മറ്റൊരു ഏജന്റ് ഉടൻ നിങ്ങളെ സഹായിക്കും."),
+        Language.MANGLISH: (
+            "{name} sambhashanathil ninnu poyi. Mattoru agent udan ningale sahaayikkum."
+        ),
+    },
     "resolved": {
         Language.ENGLISH: (
             "This conversation is resolved. Thank you for contacting Kerala Sellers. "

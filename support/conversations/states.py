@@ -1,8 +1,11 @@
 """The conversation state machine, as data.
 
-    open ──escalate──▶ escalated ──assign──▶ assigned ──resolve──▶ resolved (final)
-      │                    │                    └──transfer (assign again)──┘
-      └──────resolve───────┴──────resolve──────────┘
+    open ──escalate──▶ escalated ──assign/claim──▶ assigned ──resolve──▶ resolved (final)
+      │                    │  ▲                       │  └─transfer (assign again)─┘
+      └──────resolve───────┴──┼──────resolve──────────┘
+                              └────────unassign───────┘
+
+Unassigning returns to `escalated`, never to `open`: the assistant stays silent.
 
 Only support.conversations.actions changes a status, and only along these edges.
 """
@@ -21,6 +24,8 @@ class Transition(models.TextChoices):
     ESCALATE = "escalate", "Escalate"
     ASSIGN = "assign", "Assign"
     TRANSFER = "transfer", "Transfer"
+    CLAIM = "claim", "Claim"
+    UNASSIGN = "unassign", "Unassign"
     RESOLVE = "resolve", "Resolve"
 
 
@@ -28,6 +33,9 @@ TRANSITIONS: dict[Transition, dict[Status, Status]] = {
     Transition.ESCALATE: {Status.OPEN: Status.ESCALATED},
     Transition.ASSIGN: {Status.ESCALATED: Status.ASSIGNED},
     Transition.TRANSFER: {Status.ASSIGNED: Status.ASSIGNED},
+    # Compare-and-set: only a waiting conversation can be claimed, so of two claims one wins.
+    Transition.CLAIM: {Status.ESCALATED: Status.ASSIGNED},
+    Transition.UNASSIGN: {Status.ASSIGNED: Status.ESCALATED},
     Transition.RESOLVE: {
         Status.OPEN: Status.RESOLVED,
         Status.ESCALATED: Status.RESOLVED,

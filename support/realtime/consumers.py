@@ -6,13 +6,18 @@ Clients send small commands: ``typing`` (both), ``watch`` / ``unwatch`` (agents)
 A client that reconnects catches up with ``GET .../messages/?after=<last id>``.
 """
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
+from support.agents import availability
 from support.common.bus import Event
 from support.common.errors import SupportError
 from support.conversations import events
@@ -92,7 +97,14 @@ class CustomerConsumer(_Base):
 
 class AgentConsumer(_Base):
     """``/ws/agent/`` (console session, or ``?token=<API token>``): the queue, the agent's own
-    assignments, and the conversations the agent watches."""
+    assignments, and the conversations the agent watches.
+
+    The socket is the agent's presence: it is recorded while open and refreshed every
+    ``AGENT_SOCKET_HEARTBEAT_SECONDS``; when an agent's last socket has been closed for the
+    grace period, the sweep sets the agent offline (support.agents.availability).
+    """
+
+    heartbeat: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         actor = await staff_actor(self.scope)
@@ -106,11 +118,25 @@ class AgentConsumer(_Base):
             self.groups_joined.append(events.agent_group(actor.agent_id))
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
+        if actor.agent_id:
+            await _presence(availability.socket_opened, actor.agent_id, self.channel_name)
+            self.heartbeat = asyncio.create_task(self._beat())
         await self.accept()
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(settings.AGENT_SOCKET_HEARTBEAT_SECONDS)
+            await _presence(availability.socket_seen, None, self.channel_name)
 
     async def disconnect(self, code: int) -> None:
         if self.actor is None:
             return
+        if self.heartbeat is not None:
+            self.heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.heartbeat
+        if self.actor.agent_id:
+            await _presence(availability.socket_closed, self.actor.agent_id, self.channel_name)
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
         for conversation_id in list(self.watching):
@@ -158,6 +184,18 @@ class AgentConsumer(_Base):
         await self.channel_layer.group_discard(
             events.conversation_staff_group(conversation_id), self.channel_name
         )
+
+
+@database_sync_to_async
+def _presence(update: Callable[..., None], agent_id: str | None, channel_name: str) -> None:
+    """Record presence; a failure costs only presence, never the socket."""
+    try:
+        if agent_id is None:
+            update(channel_name=channel_name)
+        else:
+            update(agent_id=agent_id, channel_name=channel_name)
+    except Exception:
+        logger.exception("could not record the presence of %s", agent_id or channel_name)
 
 
 @database_sync_to_async

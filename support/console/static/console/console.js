@@ -84,14 +84,36 @@
     if (filters && window.htmx) htmx.trigger(filters, "refresh-queue");
   }
 
+  // The availability switch and the viewer's load, redrawn (at most every 300 ms) after
+  // assignments and availability changes; never while the viewer is using it.
+  let availabilityTimer = null;
+  function refreshAvailability() {
+    clearTimeout(availabilityTimer);
+    availabilityTimer = setTimeout(() => {
+      const form = document.getElementById("availability");
+      if (!form || !window.htmx || form.contains(document.activeElement)) return;
+      htmx.ajax("GET", form.dataset.url, { target: "#availability", swap: "outerHTML" });
+    }, 300);
+  }
+
   function onEvent(event) {
+    if (event.type === "agent.updated") {
+      if (event.data && event.data.agent_id === body.dataset.agentId) refreshAvailability();
+      if (page === "queue") refreshQueue();  // the team's availability and load
+      return;
+    }
     if (event.type === "watching") {
       // Subscribed: now fetch whatever was written before the subscription took effect.
       catchUp();
       htmx.trigger(document.body, "sidebar-refresh");
       return;
     }
-    if (event.type === "conversation.escalated") alertEscalation(event);
+    if (event.type === "conversation.escalated" || event.type === "conversation.unassigned") {
+      alertEscalation(event);
+    }
+    if (event.type.startsWith("conversation.") && event.type !== "conversation.escalated") {
+      refreshAvailability();
+    }
     if (page === "queue" && event.type.startsWith("conversation.")) refreshQueue();
     if (!conversationId || event.conversation_id !== conversationId) return;
     if (event.type === "message.created") {

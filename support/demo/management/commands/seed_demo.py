@@ -12,11 +12,12 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from support.agents.models import Agent, AgentToken, Role
+from support.agents.availability import do_set_availability
+from support.agents.models import Agent, AgentSocket, AgentToken, Availability, Role
 from support.agents.services import create_agent, issue_token
 from support.assistant.turns import handle_customer_message
 from support.conversations import actions
-from support.conversations.actors import Actor
+from support.conversations.actors import SYSTEM, Actor
 from support.conversations.models import SupportConversation
 from support.orders.models import Order, ServiceToken
 from support.orders.services import create_service_token, upsert_order
@@ -46,6 +47,16 @@ class Command(BaseCommand):
                         languages=languages,
                         password=password,
                     )
+            # The server is starting: no console is open, so nobody is online. Agents switch
+            # themselves online in the console and then receive conversations automatically.
+            AgentSocket.objects.filter(agent__agent_id__in=[a[0] for a in DEMO_AGENTS]).delete()
+            for agent_id, *_ in DEMO_AGENTS:
+                do_set_availability(
+                    actor=SYSTEM,
+                    agent_id=agent_id,
+                    availability=Availability.OFFLINE,
+                    reason="The demo server starts with everyone offline.",
+                )
         if not Order.objects.exists():
             self._orders()
         if not SupportConversation.objects.exists():
@@ -60,7 +71,8 @@ class Command(BaseCommand):
             f"  API:       {base}/api/v1/",
             f"  Chat:      {base}/chat/?user_id=customer_123   (a customer's chat page)",
             "",
-            f"Demo logins (password: {password}):",
+            f"Demo logins (password: {password}); agents start offline: switch to Online in",
+            "the console's header to receive waiting conversations automatically.",
         ]
         AgentToken.objects.filter(label="demo").delete()
         for agent_id, name, role, languages in DEMO_AGENTS:
