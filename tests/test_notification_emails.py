@@ -36,12 +36,15 @@ def escalate(customer, **data):
         return outbox.record(outbox.ESCALATED, conversation=customer.conversation(), data=data)
 
 
-def test_an_escalation_is_emailed_to_supervisors_once(make_customer, anu):
-    customer = make_customer("assigned", agent=anu)
+def test_an_escalation_is_emailed_to_supervisors_once(make_customer, supervisor):
+    customer = make_customer("escalated")  # by the lifecycle: reason "test", by Meera
     actions.do_post_agent_message(
-        actor=anu.actor, conversation_id=customer.conversation_id, text="NOTE-42", private=True
+        actor=supervisor.actor,
+        conversation_id=customer.conversation_id,
+        text="NOTE-42",
+        private=True,
     )
-    event = escalate(customer)
+    event = OutboxEvent.objects.get(kind=outbox.ESCALATED)
     assert EmailDelivery.objects.get().status == "pending"
     now = timezone.now()
 
@@ -115,9 +118,9 @@ def test_with_no_supervisor_address_the_email_is_given_up(supervisor, customer):
 
 
 def test_a_given_up_webhook_is_emailed_but_never_sent_as_a_webhook(make_customer):
-    customer = make_customer("escalated")
     endpoint = WebhookEndpoint.objects.create(url="http://127.0.0.1:9/down")  # refused
-    event = escalate(customer)
+    make_customer("escalated")  # the lifecycle records the escalation
+    event = OutboxEvent.objects.get(kind=outbox.ESCALATED)
     now = timezone.now()
 
     webhooks.sweep(now=now)

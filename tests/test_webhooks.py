@@ -3,6 +3,7 @@
 The clock is driven by passing ``now`` to the sweep; nothing sleeps for a retry.
 """
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -307,22 +308,29 @@ def test_it_refuses_to_record_outside_a_transaction(make_customer):
 
 def test_private_notes_never_reach_webhooks(receiver, endpoint, make_customer, supervisor, anu):
     receiver.up()
-    customer = make_customer("assigned", agent=anu)
+    customer = make_customer("escalated")
     actions.do_post_agent_message(
-        actor=anu.actor,
+        actor=supervisor.actor,
         conversation_id=customer.conversation_id,
         text="PRIVATE: customer sounds like a reseller",
         private=True,
     )
-    record_events(customer, [outbox.ASSIGNED])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        actions.do_assign_conversation(
+            actor=supervisor.actor, conversation_id=customer.conversation_id, agent_id=anu.agent_id
+        )
 
     webhooks.sweep(now=timezone.now())
 
-    (request,) = receiver.requests
-    body = request.body.decode()
-    assert "PRIVATE" not in body
-    assert "handoff_brief" not in body
-    assert customer.conversation().access_token_digest not in body
+    assert [json.loads(r.body)["type"] for r in receiver.requests] == [
+        "conversation.escalated",
+        "conversation.assigned",
+    ]
+    for request in receiver.requests:
+        body = request.body.decode()
+        assert "PRIVATE" not in body
+        assert "handoff_brief" not in body
+        assert customer.conversation().access_token_digest not in body
     with pytest.raises(ValueError, match="notes"), transaction.atomic():
         outbox.record(outbox.ASSIGNED, conversation=None, data={"context": {"notes": ["x"]}})
 

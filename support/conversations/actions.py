@@ -19,13 +19,14 @@ from support.agents.models import Agent
 from support.agents.selectors import lock_agent
 from support.common import tokens
 from support.common.errors import Conflict, InvalidInput, NotFound
+from support.notifications import outbox
 
 from . import events, idempotency, statements
 from .access import Action, authorize
 from .actors import ASSISTANT, SYSTEM, Actor
 from .brief import build_brief
 from .models import ConversationEvent, IdempotencyRecord, SupportConversation, SupportMessage
-from .notices import notice
+from .notices import escalation_notice, notice
 from .states import (
     AI_STATUSES,
     CUSTOMER_STATUSES,
@@ -40,6 +41,15 @@ from .states import (
 
 logger = logging.getLogger(__name__)
 
+# The outbox kind of each audited change that is announced to webhooks and supervisors.
+_NOTIFICATIONS = {
+    "escalated": outbox.ESCALATED,
+    "assigned": outbox.ASSIGNED,
+    "transferred": outbox.ASSIGNED,
+    "claimed": outbox.ASSIGNED,
+    "unassigned": outbox.UNASSIGNED,
+    "resolved": outbox.RESOLVED,
+}
 # Messages that count in `message_count`: what the customer and the staff said.
 COUNTED_SENDERS = frozenset({Sender.USER, Sender.AI, Sender.AGENT})
 
@@ -77,7 +87,11 @@ def _audit(
     reason: str = "",
     data: dict[str, object] | None = None,
 ) -> ConversationEvent:
-    return ConversationEvent.objects.create(
+    """The audit row of a status change and, in the same transaction, the outbox row that
+    tells webhook receivers and supervisors (support.notifications). Call it after the
+    conversation's changed fields are saved: the notification carries its state now."""
+    data = data or {}
+    event = ConversationEvent.objects.create(
         conversation=conversation,
         kind=kind,
         from_status=from_status,
@@ -85,8 +99,19 @@ def _audit(
         actor_kind=actor.kind,
         actor_id=actor.actor_id,
         reason=reason,
-        data=data or {},
+        data=data,
     )
+    notification = _NOTIFICATIONS.get(kind)
+    if notification is not None:
+        # The agent who held the conversation before this change, if any.
+        previous = data.get("from_agent", data.get("assigned_agent"))
+        outbox.record(
+            notification,
+            conversation=conversation,
+            data={"change": str(kind), "previous_agent": previous},
+            actor=actor,
+        )
+    return event
 
 
 def _add_message(
@@ -301,11 +326,10 @@ def _escalate(
         reason=reason,
         data={"source": source},
     )
-    _system_notice(
-        conversation, "ai_failure" if source == EscalationSource.AI_FAILURE else "escalated"
-    )
+    _add_message(conversation, sender=Sender.SYSTEM, text=escalation_notice(conversation))
     events.conversation_changed(conversation, "conversation.escalated")
     _route_after_commit()
+    events.queue_changed(from_status, conversation.status)
 
 
 def do_assign_conversation(
@@ -358,6 +382,7 @@ def do_assign_conversation(
         events.conversation_changed(
             conversation, "conversation.assigned", extra_groups=agent_groups
         )
+        events.queue_changed(from_status, conversation.status)
     return conversation
 
 
@@ -426,6 +451,7 @@ def do_resolve_conversation(
         _system_notice(conversation, "resolved")
         extra = (events.agent_group(previous_agent),) if previous_agent else ()
         events.conversation_changed(conversation, "conversation.resolved", extra_groups=extra)
+        events.queue_changed(from_status, conversation.status)
         if previous_agent:
             _route_after_commit()
     return conversation

@@ -28,6 +28,7 @@ DELIVER_EMAIL = "notifications.deliver_email"
 ESCALATED = "conversation.escalated"
 ASSIGNED = "conversation.assigned"
 RESOLVED = "conversation.resolved"
+UNASSIGNED = "conversation.unassigned"
 WEBHOOK_GAVE_UP = "webhook.gave_up"
 
 # Kinds about the notification system itself never go to webhooks (a failing endpoint
