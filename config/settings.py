@@ -247,9 +247,17 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=5.0)
 # Periodic jobs, {job name: seconds}: the one place to add a sweep (SLA, availability...).
 # Celery beat runs them in production, the in-process worker's sweeper in the embedded mode.
+# Service levels (support/notifications/sla.py); 0 switches one off. Waiting counts from the
+# escalation (or the last unassignment), the first reply from the assignment.
+SLA_WAITING_SECONDS = env.int("SLA_WAITING_SECONDS", default=300)
+SLA_FIRST_REPLY_SECONDS = env.int("SLA_FIRST_REPLY_SECONDS", default=600)
+# Give a conversation whose agent did not reply in time back to the queue (another agent).
+SLA_REASSIGN_NO_REPLY = env.bool("SLA_REASSIGN_NO_REPLY", default=False)
+SLA_SWEEP_SECONDS = env.float("SLA_SWEEP_SECONDS", default=30.0)
 PERIODIC_TASKS: dict[str, float] = {
     "notifications.sweep_outbox": OUTBOX_SWEEP_SECONDS,
     "agents.sweep": AGENT_SWEEP_SECONDS,
+    "sla.sweep": SLA_SWEEP_SECONDS,
 }
 CELERY_BEAT_SCHEDULE = {
     name: {"task": name, "schedule": seconds} for name, seconds in PERIODIC_TASKS.items()

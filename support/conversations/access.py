@@ -55,7 +55,8 @@ _ROLES: dict[Action, frozenset[str]] = {
     Action.ASSIGN: frozenset({"supervisor"}),
     # "system": automatic assignment claims on an agent's behalf.
     Action.CLAIM: frozenset({"agent", "supervisor", "system"}),
-    Action.UNASSIGN: frozenset({"agent", "supervisor"}),
+    # The system: the service-level sweep takes a conversation back from a silent agent.
+    Action.UNASSIGN: frozenset({"agent", "supervisor", "system"}),
     Action.REPLY: frozenset({"agent", "supervisor"}),
     Action.ADD_NOTE: frozenset({"agent", "supervisor"}),
     Action.RESOLVE: frozenset({"agent", "supervisor"}),
@@ -182,7 +183,7 @@ def _conflict_code(status: str) -> str:
 
 def _check_ownership(actor: Actor, conversation: SupportConversation, action: Action) -> None:
     owned = (Action.REPLY, Action.ADD_NOTE, Action.RESOLVE, Action.UNASSIGN)
-    if actor.is_supervisor or action not in owned:
+    if actor.is_supervisor or actor.kind == ActorKind.SYSTEM or action not in owned:
         return
     if conversation.assigned_agent_id != actor.agent_id:
         raise Forbidden("This conversation is not assigned to you.", code="not_assigned_to_you")

@@ -14,7 +14,14 @@ from support import jobs
 from support.conversations.actors import Actor
 
 from . import deliveries, outbox
-from .models import DeliveryStatus, EmailDelivery, OutboxEvent, WebhookDelivery, WebhookEndpoint
+from .models import (
+    DeliveryStatus,
+    EmailDelivery,
+    OutboxEvent,
+    SlaAlert,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 
 def _is_supervisor(request: HttpRequest) -> bool:
@@ -175,3 +182,26 @@ class OutboxEventAdmin(_SupervisorsOnly, admin.ModelAdmin):
     search_fields = ["event_id", "conversation__conversation_id"]
     fields = readonly_fields = ("event_id", "kind", "conversation", "created_at", "payload")
     inlines = [DeliveryInline]
+
+
+@admin.register(SlaAlert)
+class SlaAlertAdmin(_SupervisorsOnly, admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "kind",
+        "conversation",
+        "agent_id",
+        "waited_seconds",
+        "reassigned",
+    ]
+    list_filter = ["kind", "reassigned"]
+    search_fields = ["conversation__conversation_id", "agent_id"]
+    fields = readonly_fields = (
+        "conversation",
+        "kind",
+        "started_at",
+        "agent_id",
+        "waited_seconds",
+        "reassigned",
+        "created_at",
+    )

@@ -149,3 +149,36 @@ class EmailDelivery(Delivery):
 
     def __str__(self) -> str:
         return f"email about {self.event} ({self.status})"
+
+
+class SlaAlert(models.Model):
+    """A service level missed by one conversation, recorded once: per wait in the queue
+    (``started_at`` = when it began waiting) or per assignment (``started_at`` = when it was
+    assigned). The unique constraint makes a sweep that runs twice, or in two workers, alert
+    once."""
+
+    class Kind(models.TextChoices):
+        WAITING = "waiting", "Waiting unassigned too long"
+        NO_REPLY = "no_reply", "No agent reply in time"
+
+    conversation = models.ForeignKey(
+        "support.SupportConversation", on_delete=models.CASCADE, related_name="sla_alerts"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    started_at = models.DateTimeField()
+    agent_id = models.CharField(max_length=64, blank=True, default="")
+    waited_seconds = models.PositiveIntegerField()
+    reassigned = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "SLA alert"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "kind", "started_at"], name="sla_alert_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.conversation_id}"

@@ -44,6 +44,37 @@
     }
   }
 
+  // A missed service level (sent to supervisors): a banner that stays until dismissed.
+  function showSlaAlert(event) {
+    const flash = document.getElementById("flash");
+    if (!flash || !event.data) return;
+    const minutes = Math.max(1, Math.round(event.data.waited_seconds / 60));
+    const item = document.createElement("div");
+    item.className = "flash sla-alert";
+    item.dataset.conversation = event.conversation_id;
+    const link = document.createElement("a");
+    link.href = "/console/c/" + encodeURIComponent(event.conversation_id) + "/";
+    link.textContent = "a conversation";
+    let what = " has waited unassigned for " + minutes + " min.";
+    if (event.data.kind === "no_reply") {
+      what = " has had no reply from " + (event.data.agent || "its agent") + " for " + minutes + " min" +
+        (event.data.reassigned ? "; it is back in the queue." : ".");
+    }
+    const dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.className = "link";
+    dismiss.textContent = "Dismiss";
+    dismiss.addEventListener("click", () => item.remove());
+    item.append("Service level missed: ", link, what + " ", dismiss);  // text nodes: no markup
+    flash.appendChild(item);
+    if (notifyToggle && notifyToggle.checked) {
+      beep();
+      if ("Notification" in window && Notification.permission === "granted") {
+        new Notification("Service level missed", { body: "A customer" + what, tag: "sla-" + event.conversation_id });
+      }
+    }
+  }
+
   // Transcript: append what is newer than the last message shown, never twice.
   const transcript = document.getElementById("transcript");
   let catchingUp = null;
@@ -100,6 +131,11 @@
     if (event.type === "agent.updated") {
       if (event.data && event.data.agent_id === body.dataset.agentId) refreshAvailability();
       if (page === "queue") refreshQueue();  // the team's availability and load
+      return;
+    }
+    if (event.type === "sla.breached") {
+      showSlaAlert(event);
+      if (page === "queue") refreshQueue();
       return;
     }
     if (event.type === "watching") {
