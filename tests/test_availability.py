@@ -309,3 +309,24 @@ def test_the_agent_socket_is_the_agents_presence(settings, anu):
 
     assert not AgentSocket.objects.exists()
     assert Agent.objects.get(agent_id="agent_anu").last_socket_closed_at is not None
+
+
+def test_the_admin_changes_capacity_through_the_same_action(client, django_user_model, anu):
+    admin = django_user_model.objects.create_superuser("root", password="pw-123456")
+    client.force_login(admin)
+    url = f"/admin/agents/agent/{anu.agent.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update({"max_concurrent": 2, "availability": "away", "languages": '["en"]'})
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    agent = Agent.objects.get(agent_id="agent_anu")
+    assert (agent.max_concurrent, agent.availability, agent.languages) == (2, "away", ["en"])
+    reason = "Changed in the admin."
+    assert agent_events("agent_anu") == [
+        ("availability", "offline", "away", "supervisor", "admin:root", reason),
+        ("capacity", 5, 2, "supervisor", "admin:root", reason),
+        ("languages", ["en", "ml", "ml-Latn"], ["en"], "supervisor", "admin:root", reason),
+    ]

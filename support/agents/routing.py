@@ -104,6 +104,8 @@ def assign_waiting(*, now: datetime | None = None) -> list[Assignment]:
     now = now or timezone.now()
     sweep_offline_agents(now=now)
     agents = _online_agents()
+    if not any(agent.has_room for agent in agents):
+        return []
     assignments: list[Assignment] = []
     waiting = SupportConversation.objects.filter(status=Status.ESCALATED).order_by(
         "escalated_at", "started_at", "conversation_id"
