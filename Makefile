@@ -9,7 +9,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: run test venv lint typecheck check bench lock clean
+.PHONY: run test venv lint typecheck check bench bench-realtime lock clean
 
 venv: $(STAMP)
 
@@ -44,6 +44,10 @@ check: lint typecheck test
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# Store -> agent socket latency with 200 customer sockets on Redis (bench/README.md).
+bench-realtime: $(STAMP)
+	$(BIN)/python bench/realtime.py
 
 lock:
 	$(BIN)/pip freeze --exclude-editable > requirements.txt
