@@ -225,6 +225,12 @@ AGENT_SWEEP_SECONDS = env.float("AGENT_SWEEP_SECONDS", default=15.0)
 # (comma-separated, e.g. https://shop.example.com). Empty: this origin only.
 WIDGET_FRAME_ANCESTORS = env.list("WIDGET_FRAME_ANCESTORS", default=[])
 
+# Business hours: when agents answer (support/conversations/hours.py has the syntax; checked
+# at start-up). Outside them, escalated customers are told when agents are back.
+BUSINESS_TIMEZONE = env.str("BUSINESS_TIMEZONE", default="Asia/Kolkata")
+BUSINESS_HOURS = env.str("BUSINESS_HOURS", default="mon-sat 09:00-21:00")
+BUSINESS_CLOSED_DATES = env.str("BUSINESS_CLOSED_DATES", default="")
+
 # --- Notifications and background work (docs/webhooks.md, docs/operations.md) ---------------
 # Where background jobs run: "inprocess" (threads in the ASGI server; the embedded default) or
 # "celery" (`celery -A config worker` and `celery -A config beat` on CELERY_BROKER_URL).

@@ -38,6 +38,10 @@ def _test_settings(settings: Any) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Open all the time, so that no test depends on the hour it runs at (test_hours.py and
+    # test_waiting.py set hours of their own).
+    settings.BUSINESS_HOURS = "always"
+    settings.BUSINESS_CLOSED_DATES = ""
 
 
 @pytest.fixture(autouse=True)

@@ -146,11 +146,19 @@ def test_an_escalation_writes_one_event_and_tells_the_conversation_and_the_queue
     assert published(change.events, cid) == [
         ("message.created", groups(cid)),
         ("conversation.escalated", groups(cid, "queue")),
+        ("queue.updated", groups(cid)),
     ]
-    notice, escalated = change.events
+    notice, escalated, queued = change.events
     assert (notice.data["sender"], notice.data["message"]) == ("system", ESCALATED_NOTICE)
     assert escalated.data["status"] == "escalated"
     assert escalated.data["escalation_source"] == source
+    # First in the queue; no agent has taken one yet, so no estimate.
+    assert queued.data == {
+        "position": 1,
+        "estimated_wait_seconds": None,
+        "open_now": True,
+        "next_opening": None,
+    }
     conversation = customer.conversation()
     assert (conversation.status, conversation.escalation_source) == ("escalated", source)
     assert conversation.escalation_reason == reason
@@ -173,6 +181,7 @@ def test_an_escalation_intent_escalates_after_storing_the_customer_s_message(cus
         ("message.created", groups(cid)),
         ("message.created", groups(cid)),
         ("conversation.escalated", groups(cid, "queue")),
+        ("queue.updated", groups(cid)),
     ]
     assert [e.data["message"] for e in change.events[:2]] == [text, ESCALATED_NOTICE]
     assert provider_calls.total() == 0
@@ -232,6 +241,7 @@ def test_the_assistant_escalates_when_its_provider_fails_twice(customer, watch, 
         ("message.created", groups(cid)),
         ("message.created", groups(cid)),
         ("conversation.escalated", groups(cid, "queue")),
+        ("queue.updated", groups(cid)),
     ]
     assert provider_calls.total() == 2
     assert not SupportMessage.objects.filter(conversation_id=cid, sender="ai").exists()
@@ -259,6 +269,7 @@ def test_the_assistant_escalates_when_it_asks_for_a_handoff(customer, watch, han
         "message.created",
         "message.created",
         "conversation.escalated",
+        "queue.updated",
     ]
     texts = SupportMessage.objects.filter(conversation_id=cid).values_list("sender", "text")
     assert list(texts) == [("user", "Hmm"), ("system", ESCALATED_NOTICE)]

@@ -132,6 +132,7 @@ def test_the_assigned_agent_unassigns_and_the_assistant_stays_silent(make_custom
     assert [(e.type, e.groups) for e in events] == [
         ("message.created", (f"conversation.{cid}",)),
         ("conversation.unassigned", (f"conversation.{cid}", "queue", "agent.agent_anu")),
+        ("queue.updated", (f"conversation.{cid}",)),  # back in the queue
     ]
     assert events[1].data["status"] == "escalated"
 

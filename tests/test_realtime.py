@@ -64,10 +64,11 @@ def test_the_customer_sees_the_whole_handoff_live(customer, supervisor, anu):
         await sync_to_async(client.post)(
             customer.url("messages/"), {"message": "I want to talk to a human agent"}
         )
-        assert await receive_types(ws, 3) == [
+        assert await receive_types(ws, 4) == [
             "message.created",
             "message.created",
             "conversation.escalated",
+            "queue.updated",
         ]
         await sync_to_async(supervisor.client().post)(
             customer.url("assign/"), {"agent_id": "agent_anu"}

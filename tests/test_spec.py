@@ -63,7 +63,7 @@ def test_it_serializes_every_escalation_field(customer, supervisor):
     response = supervisor.client().get(customer.url())
 
     assert response.status_code == 200
-    assert set(response.json()) == CONVERSATION_FIELDS | {"handoff_brief"}
+    assert set(response.json()) == CONVERSATION_FIELDS | {"handoff_brief", "queue"}
     assert response.json()["assigned_agent"] is None
     assert response.json()["escalated_at"] is None
     assert response.json()["resolved_at"] is None
@@ -175,7 +175,12 @@ def test_it_escalates_when_the_customer_asks_for_a_human(customer, events):
     assert provider_calls.total() == 0
     # The triggering message is stored before the handoff notice.
     assert list(conversation.messages.values_list("sender", flat=True)) == ["user", "system"]
-    assert event_types(events) == ["message.created", "message.created", "conversation.escalated"]
+    assert event_types(events) == [
+        "message.created",
+        "message.created",
+        "conversation.escalated",
+        "queue.updated",
+    ]
 
 
 def test_it_escalates_manually_through_the_api(customer, supervisor, events):
@@ -443,6 +448,7 @@ def test_the_whole_escalation_flow(anonymous, supervisor, anu, events):
         "message.created",
         "message.created",
         "conversation.escalated",
+        "queue.updated",  # first in the queue
         "message.created",
         "conversation.assigned",
         "message.created",  # agent reply

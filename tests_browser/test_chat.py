@@ -4,6 +4,7 @@ Set SCREENSHOTS=1 to also write docs/screenshots/chat-desktop.png and chat-phone
 """
 
 import os
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -14,8 +15,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
-from support.agents.models import Role
+from support.agents.models import Agent, Availability, Role
 from support.agents.services import create_agent, issue_token
+from support.conversations import actions
+from support.conversations.actors import Actor
 from support.conversations.models import SupportConversation
 from support.orders.services import upsert_order
 
@@ -228,7 +231,9 @@ def test_talk_to_a_human_then_an_agent_replies_live_and_resolves(
     chat.human_button.click()
 
     expect(chat.of("system")).to_contain_text(["You are being connected to a human agent"])
-    expect(page.get_by_role("status")).to_have_text("Connecting you to an agent. Please stay here.")
+    expect(page.get_by_role("status")).to_have_text(
+        "Connecting you to an agent. Please stay here. You are number 1 in the queue"
+    )
     expect(chat.human_button).to_be_hidden()
     conversation_id = chat.stored()["conversation_id"]  # type: ignore[index]
 
@@ -396,6 +401,61 @@ def test_an_api_error_is_shown_and_the_message_stays_in_the_input(
     chat.send("Too long, says the server")
     expect(page.get_by_role("alert")).to_have_text("The message is longer than 4000 characters.")
     expect(chat.input).to_have_value("Too long, says the server")
+
+
+# ---- waiting in the queue --------------------------------------------------------------------
+
+
+def _escalated(user_id: str, *, taken_minutes_ago: int | None = None) -> str:
+    """A conversation escalated by Meera; with ``taken_minutes_ago``, one Anu took after two
+    minutes in the queue, that long ago (the history the estimate reads)."""
+    meera = Actor.for_agent(Agent.objects.get(agent_id="supervisor_meera"))
+    conversation, _ = actions.do_create_conversation(user_id=user_id)
+    cid = conversation.conversation_id
+    actions.do_escalate_conversation(actor=meera, conversation_id=cid)
+    if taken_minutes_ago is not None:
+        actions.do_assign_conversation(actor=meera, conversation_id=cid, agent_id="agent_anu")
+        escalated_at = timezone.now() - timedelta(minutes=taken_minutes_ago)
+        SupportConversation.objects.filter(pk=cid).update(escalated_at=escalated_at)
+        conversation.events.filter(kind="escalated").update(created_at=escalated_at)
+        conversation.events.filter(kind="assigned").update(
+            created_at=escalated_at + timedelta(minutes=2)
+        )
+    return str(cid)
+
+
+def test_a_waiting_customer_sees_their_place_move_up_live(
+    page: Page, live_server_url: str, page_errors: list[str]
+) -> None:
+    staff = Staff(page, live_server_url)
+    # Anu is online but full (so routing leaves the queue alone); she took three
+    # conversations in the last hour, so there is an estimate.
+    Agent.objects.filter(agent_id="agent_anu").update(
+        availability=Availability.ONLINE, max_concurrent=0
+    )
+    for minutes_ago in (60, 40, 20):
+        _escalated(f"customer_before_{minutes_ago}", taken_minutes_ago=minutes_ago)
+    earlier = _escalated("customer_earlier")  # waiting, ahead of our customer
+    chat = Chat(page)
+    queue = page.locator("#chat-queue")
+    page.goto(f"{live_server_url}/chat/?user_id=customer_queue")
+
+    chat.human_button.click()
+
+    expect(queue).to_have_text(re.compile(r"^You are number 2 in the queue · about \d+ min$"))
+    second_place = int(queue.inner_text().split("about ")[1].split()[0])
+
+    staff.assign_anu(earlier)  # the one ahead is taken: live, no reload
+
+    expect(queue).to_have_text(re.compile(r"^You are number 1 in the queue · about \d+ min$"))
+    assert int(queue.inner_text().split("about ")[1].split()[0]) < second_place
+    page.get_by_label("Language", exact=True).select_option("ml")
+    expect(queue).to_have_text(re.compile(r"^ക്യൂവിൽ നിങ്ങൾ 1-ാം സ്ഥാനത്താണ് · ഏകദേശം \d+ മിനിറ്റ്$"))
+
+    staff.assign_anu(chat.stored()["conversation_id"])  # type: ignore[index]
+
+    expect(queue).to_be_hidden()
+    expect(page.locator("#chat-banner-text")).to_have_text("ഒരു ഏജന്റ് നിങ്ങളെ സഹായിക്കുന്നു.")
 
 
 # ---- phones and Malayalam --------------------------------------------------------------------

@@ -193,6 +193,31 @@ class StaffConversationOutput(ConversationOutput):
         read_only_fields = fields
 
 
+class QueueOutput(serializers.Serializer):
+    """A waiting conversation's place in the queue (support.conversations.waiting)."""
+
+    position = serializers.IntegerField(min_value=1, help_text="1: next to be answered.")
+    estimated_wait_seconds = serializers.IntegerField(
+        allow_null=True,
+        min_value=0,
+        help_text="Seconds until an agent is expected, from recent data; null: no estimate.",
+    )
+    open_now = serializers.BooleanField(help_text="Whether it is business hours now.")
+    next_opening = serializers.DateTimeField(
+        allow_null=True, help_text="When business hours begin next; null while open."
+    )
+
+
+class ConversationDetailOutput(StaffConversationOutput):
+    """One conversation with its ``queue`` while it waits (escalated, no agent yet)."""
+
+    queue = QueueOutput(allow_null=True, help_text="Null unless escalated and unassigned.")
+
+    class Meta(StaffConversationOutput.Meta):
+        fields = [*StaffConversationOutput.Meta.fields, "queue"]
+        read_only_fields = fields
+
+
 class CreatedConversationOutput(ConversationOutput):
     access_token = serializers.SerializerMethodField(
         help_text="Send as X-Conversation-Token. Shown only once."

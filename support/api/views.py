@@ -19,7 +19,7 @@ from support.agents.services import issue_token
 from support.assistant.turns import handle_customer_message
 from support.common import tokens
 from support.common.errors import NotAuthenticated
-from support.conversations import actions, selectors
+from support.conversations import actions, selectors, waiting
 from support.conversations.access import Action, access_conversation, require_actor, require_staff
 from support.conversations.actors import Actor
 from support.conversations.idempotency import (
@@ -160,11 +160,17 @@ class ConversationsView(APIView):
 
 
 class ConversationDetailView(APIView):
-    @extend_schema(responses={200: s.StaffConversationOutput, **ERRORS})
+    @extend_schema(
+        responses={200: s.ConversationDetailOutput, **ERRORS},
+        description="The conversation; while it waits for an agent, `queue` has its place "
+        "and estimated wait (null otherwise). Customers never get `handoff_brief`.",
+    )
     def get(self, request: Request, conversation_id: UUID) -> Response:
         actor = require_actor(actor_of(request))
         conversation = access_conversation(actor, conversation_id, Action.VIEW)
-        return Response(_conversation_body(actor, conversation))
+        queue = waiting.queue_status(conversation)
+        body = {**_conversation_body(actor, conversation), "queue": queue and queue.as_data()}
+        return Response(body)
 
 
 class MessagesView(APIView):

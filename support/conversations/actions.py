@@ -26,7 +26,7 @@ from .access import Action, authorize
 from .actors import ASSISTANT, SYSTEM, Actor
 from .brief import build_brief
 from .models import ConversationEvent, IdempotencyRecord, SupportConversation, SupportMessage
-from .notices import notice
+from .notices import escalation_notice, notice
 from .states import (
     AI_STATUSES,
     CUSTOMER_STATUSES,
@@ -326,11 +326,10 @@ def _escalate(
         reason=reason,
         data={"source": source},
     )
-    _system_notice(
-        conversation, "ai_failure" if source == EscalationSource.AI_FAILURE else "escalated"
-    )
+    _add_message(conversation, sender=Sender.SYSTEM, text=escalation_notice(conversation))
     events.conversation_changed(conversation, "conversation.escalated")
     _route_after_commit()
+    events.queue_changed(from_status, conversation.status)
 
 
 def do_assign_conversation(
@@ -383,6 +382,7 @@ def do_assign_conversation(
         events.conversation_changed(
             conversation, "conversation.assigned", extra_groups=agent_groups
         )
+        events.queue_changed(from_status, conversation.status)
     return conversation
 
 
@@ -451,6 +451,7 @@ def do_resolve_conversation(
         _system_notice(conversation, "resolved")
         extra = (events.agent_group(previous_agent),) if previous_agent else ()
         events.conversation_changed(conversation, "conversation.resolved", extra_groups=extra)
+        events.queue_changed(from_status, conversation.status)
         if previous_agent:
             _route_after_commit()
     return conversation

@@ -114,6 +114,7 @@ def _take(
         "conversation.assigned",
         extra_groups=(events.agent_group(agent.agent_id),),
     )
+    events.queue_changed(from_status, conversation.status)
 
 
 def do_unassign_conversation(
@@ -152,6 +153,7 @@ def do_unassign_conversation(
             extra_groups=(events.agent_group(previous.agent_id),),
         )
         _route_after_commit()
+        events.queue_changed(from_status, conversation.status)
     return conversation
 
 

@@ -5,13 +5,22 @@ Groups: ``conversation.<id>`` (the customer and staff watching it; never private
 (one agent) and ``queue`` (every agent's queue view).
 """
 
+from datetime import datetime
 from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
 
 from support.common.bus import Event, publish_on_commit
 
+from . import waiting
 from .models import SupportConversation, SupportMessage
+from .states import Status
 
 QUEUE_GROUP = "queue"
+# Waiting customers told of a change at most; the ones after them read their place when
+# their page (re)connects. The queue is short: routing empties it while agents have room.
+QUEUE_FANOUT_LIMIT = 200
 
 
 def conversation_group(conversation_id: object) -> str:
@@ -84,3 +93,27 @@ def conversation_changed(
             groups=(conversation_group(conversation.conversation_id), QUEUE_GROUP, *extra_groups),
         )
     )
+
+
+def queue_changed(from_status: str, to_status: str) -> None:
+    """When a change moves a conversation into or out of the queue (escalate, unassign;
+    assign, claim, resolve a waiting one), schedule ``publish_queue`` for after the commit."""
+    if (from_status == Status.ESCALATED) != (to_status == Status.ESCALATED):
+        transaction.on_commit(publish_queue, robust=True)
+
+
+def publish_queue(*, now: datetime | None = None) -> None:
+    """``queue.updated`` to each waiting conversation's customer: its place and estimate
+    (waiting.QueueStatus), read once for the whole queue. ``occurred_at`` is when it was
+    read, so a client keeps the latest of two reads that cross."""
+    now = now or timezone.now()
+    for conversation_id, status in waiting.queue_statuses(limit=QUEUE_FANOUT_LIMIT, now=now):
+        publish_on_commit(
+            Event(
+                type="queue.updated",
+                conversation_id=str(conversation_id),
+                data=status.as_data(),
+                groups=(conversation_group(conversation_id),),
+                occurred_at=now,
+            )
+        )

@@ -1,6 +1,15 @@
 """System notices the customer sees at each step, in their language."""
 
-from .states import Language
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+from . import hours
+from .opening import when_back
+from .states import EscalationSource, Language
+
+if TYPE_CHECKING:
+    from .models import SupportConversation
 
 _NOTICES: dict[str, dict[str, str]] = {
     "escalated": {
@@ -29,6 +38,42 @@ _NOTICES: dict[str, dict[str, str]] = {
             "Kshamikkanam, ippol marupadi nalkaan enikku kazhiyunnilla. Ningale oru "
             "agent-umaayi bandhippikkunnu; dayavaayi ivide thudaruka."
         ),
+    },
+    # Escalated outside business hours ({when}: opening.when_back).
+    "away": {
+        Language.ENGLISH: (
+            "Our agents are away right now. They will be back {when}. Your message is saved, "
+            "and an agent will reply here then."
+        ),
+        Language.MALAYALAM: (
+            "ഞങ്ങളുടെ ഏജന്റുമാർ ഇപ്പോൾ ലഭ്യമല്ല. {when} അവർ തിരിച്ചെത്തും. നിങ്ങളുടെ സന്ദേശം "
+            "സൂക്ഷിച്ചിട്ടുണ്ട്; അപ്പോൾ ഒരു ഏജന്റ് ഇവിടെ മറുപടി നൽകും."
+        ),
+        Language.MANGLISH: (
+            "Njangalude agent-maar ippol illa. {when} avar thirichethum. Ningalude message "
+            "save cheythittundu; appol oru agent ivide marupadi tharum."
+        ),
+    },
+    # Out of hours with no opening in sight (every day of the next year closed).
+    "away_no_opening": {
+        Language.ENGLISH: (
+            "Our agents are away right now. Your message is saved, and an agent will reply "
+            "here as soon as we are back."
+        ),
+        Language.MALAYALAM: (
+            "ഞങ്ങളുടെ ഏജന്റുമാർ ഇപ്പോൾ ലഭ്യമല്ല. നിങ്ങളുടെ സന്ദേശം സൂക്ഷിച്ചിട്ടുണ്ട്; ഞങ്ങൾ "
+            "തിരിച്ചെത്തിയാലുടൻ ഒരു ഏജന്റ് ഇവിടെ മറുപടി നൽകും."
+        ),
+        Language.MANGLISH: (
+            "Njangalude agent-maar ippol illa. Ningalude message save cheythittundu; njangal "
+            "thirichethiyaal udan oru agent ivide marupadi tharum."
+        ),
+    },
+    # Before "away" when the assistant failed out of hours.
+    "sorry": {
+        Language.ENGLISH: "Sorry, I am having trouble answering right now.",
+        Language.MALAYALAM: "ക്ഷമിക്കണം, ഇപ്പോൾ മറുപടി നൽകാൻ എനിക്ക് കഴിയുന്നില്ല.",
+        Language.MANGLISH: "Kshamikkanam, ippol marupadi nalkaan enikku kazhiyunnilla.",
     },
     "assigned": {
         Language.ENGLISH: "{name} has joined the conversation.",
@@ -64,3 +109,19 @@ _NOTICES: dict[str, dict[str, str]] = {
 def notice(which: str, language: str, **values: str) -> str:
     texts = _NOTICES[which]
     return texts.get(language, texts[Language.ENGLISH]).format(**values)
+
+
+def escalation_notice(conversation: "SupportConversation") -> str:
+    """What the customer is told when their conversation has just been escalated, in its
+    language: in business hours, that an agent is coming; outside them, that agents are
+    away, when they are back (hours.next_opening) and that the message is saved."""
+    language, at = conversation.language, conversation.escalated_at or timezone.now()
+    failed = conversation.escalation_source == EscalationSource.AI_FAILURE
+    if hours.is_open(at):
+        return notice("ai_failure" if failed else "escalated", language)
+    opening = hours.next_opening(at)
+    if opening is None:
+        away = notice("away_no_opening", language)
+    else:
+        away = notice("away", language, when=when_back(opening, now=at, language=language))
+    return f"{notice('sorry', language)} {away}" if failed else away

@@ -37,6 +37,10 @@ def _customer_of_digest(digest: str) -> tuple[UUID, str]:
     return row
 
 
+# The staff queue's order: oldest escalation first (waiting.py numbers places in it).
+QUEUE_ORDER = ("escalated_at", "started_at", "conversation_id")
+
+
 def queue(
     *, status: str | None = None, assigned_agent: str | None = None, language: str | None = None
 ) -> QuerySet[SupportConversation]:
@@ -48,7 +52,7 @@ def queue(
         conversations = conversations.filter(assigned_agent__agent_id=assigned_agent)
     if language:
         conversations = conversations.filter(language=language)
-    return conversations.order_by("escalated_at", "started_at", "conversation_id")
+    return conversations.order_by(*QUEUE_ORDER)
 
 
 def messages_for(

@@ -29,6 +29,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "agent": "Support agent",
         "typing": "{name} is typing…",
         "banner_escalated": "Connecting you to an agent. Please stay here.",
+        "queue_position": "You are number {position} in the queue",
+        "queue_wait": "about {minutes} min",
+        "queue_closed": (
+            "Our agents are away right now. They are back {when}. Your message is saved."
+        ),
+        "queue_closed_no_opening": "Our agents are away right now. Your message is saved.",
         "banner_assigned": "An agent is looking after you.",
         "banner_assigned_named": "{name} is looking after you.",
         "banner_resolved": "This conversation is resolved.",
@@ -69,6 +75,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "agent": "സപ്പോർട്ട് ഏജന്റ്",
         "typing": "{name} ടൈപ്പ് ചെയ്യുന്നു…",
         "banner_escalated": "നിങ്ങളെ ഒരു ഏജന്റുമായി ബന്ധിപ്പിക്കുന്നു. ദയവായി ഇവിടെ തുടരുക.",
+        "queue_position": "ക്യൂവിൽ നിങ്ങൾ {position}-ാം സ്ഥാനത്താണ്",
+        "queue_wait": "ഏകദേശം {minutes} മിനിറ്റ്",
+        "queue_closed": (
+            "ഞങ്ങളുടെ ഏജന്റുമാർ ഇപ്പോൾ ലഭ്യമല്ല. തിരിച്ചെത്തുന്നത്: {when}. നിങ്ങളുടെ സന്ദേശം സൂക്ഷിച്ചിട്ടുണ്ട്."
+        ),
+        "queue_closed_no_opening": "ഞങ്ങളുടെ ഏജന്റുമാർ ഇപ്പോൾ ലഭ്യമല്ല. നിങ്ങളുടെ സന്ദേശം സൂക്ഷിച്ചിട്ടുണ്ട്.",
         "banner_assigned": "ഒരു ഏജന്റ് നിങ്ങളെ സഹായിക്കുന്നു.",
         "banner_assigned_named": "{name} നിങ്ങളെ സഹായിക്കുന്നു.",
         "banner_resolved": "ഈ സംഭാഷണം പരിഹരിച്ചു.",
@@ -102,6 +114,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "agent": "Support agent",
         "typing": "{name} type cheyyunnu…",
         "banner_escalated": "Ningale oru agent-umaayi bandhippikkunnu. Dayavaayi ivide thudaruka.",
+        "queue_position": "Queue-il ningal {position}-aam sthaanathaanu",
+        "queue_wait": "ekadesham {minutes} minute",
+        "queue_closed": (
+            "Njangalude agent-maar ippol illa. Thirichu ethunnathu: {when}. Ningalude message "
+            "save cheythittundu."
+        ),
+        "queue_closed_no_opening": (
+            "Njangalude agent-maar ippol illa. Ningalude message save cheythittundu."
+        ),
         "banner_assigned": "Oru agent ningale sahaayikkunnu.",
         "banner_assigned_named": "{name} ningale sahaayikkunnu.",
         "banner_resolved": "Ee sambhashanam pariharichu.",

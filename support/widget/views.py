@@ -29,6 +29,8 @@ def _page(request: HttpRequest) -> HttpResponse:
         "api_root": reverse("conversations"),
         "socket_root": "/ws/conversations/",
         "max_length": settings.MESSAGE_MAX_LENGTH,
+        # The queue's "agents are back …" is said in the business's own time zone.
+        "business_timezone": settings.BUSINESS_TIMEZONE,
         "embed": embed,
         # chat.js reads the cookie (the brief's rule); the token is the fallback when the
         # cookie is HttpOnly or CSRF_USE_SESSIONS is on.

@@ -21,6 +21,7 @@
   var TYPING_SHOW_FOR = 3000; // ms an agent's "typing" stays on screen
   var GROUP_GAP = 5 * 60 * 1000; // a new bubble group after five quiet minutes
   var PAGE_SIZE = 100;
+  var QUEUE_REFRESH = 60000; // ms between reads of the place while waiting (the estimate ages)
   var KEYS = {
     userId: "ks-chat:user-id",
     language: "ks-chat:lang",
@@ -107,6 +108,10 @@
     typingName: null,
     failed: null, // {text, key}: the Idempotency-Key to reuse when that text is sent again
     pending: [], // [{text, element}] shown while being sent
+    queue: null, // {position, estimated_wait_seconds, open_now, next_opening} while waiting
+    queueAt: 0, // occurred_at (ms) of the queue.updated shown: an older one is stale
+    queueSeq: 0, // counts queue.updated events: a read that crossed one is stale
+    queueTimer: null,
   };
   var lastGroup = null; // {key, body, time, at}
 
@@ -181,6 +186,7 @@
     close: byId("chat-close"),
     banner: byId("chat-banner"),
     bannerText: byId("chat-banner-text"),
+    queue: byId("chat-queue"),
     connection: byId("chat-connection"),
     scroll: byId("chat-scroll"),
     transcript: byId("chat-transcript"),
@@ -522,15 +528,18 @@
 
   // ---- Status --------------------------------------------------------------------------------
 
-  function setStatus(status, data) {
+  function setStatus(status, data, back) {
     if (!Object.prototype.hasOwnProperty.call(STATUS_RANK, status)) {
       return;
     }
-    if (STATUS_RANK[status] < STATUS_RANK[state.status]) {
-      return; // a stale answer: statuses only move forward
+    if (STATUS_RANK[status] < STATUS_RANK[state.status] && !(back && state.status === "assigned")) {
+      return; // a stale answer: statuses only move forward (but for an unassign)
     }
     var changed = status !== state.status;
     state.status = status;
+    if (status !== "escalated") {
+      state.queue = null;
+    }
     if (data && data.assigned_agent !== undefined) {
       state.assignedAgent = data.assigned_agent;
     }
@@ -539,6 +548,81 @@
       hideTyping();
     }
     updateStatusUI();
+  }
+
+  // ---- Queue: the place and the estimated wait while waiting for an agent -----------------
+
+  function setQueue(queue) {
+    var valid = queue && typeof queue.position === "number" && queue.position >= 1;
+    state.queue = valid && state.status === "escalated" ? queue : null;
+    updateStatusUI();
+  }
+
+  function formatOpening(iso) {
+    var date = new Date(iso);
+    if (!iso || isNaN(date.getTime())) {
+      return "";
+    }
+    var locale = state.lang === "ml" ? "ml-IN" : "en-IN";
+    var options = { weekday: "long", hour: "numeric", minute: "2-digit", timeZoneName: "short" };
+    try {
+      return date.toLocaleString(locale, Object.assign({ timeZone: config.business_timezone }, options));
+    } catch (error) {
+      return date.toLocaleString(locale, options); // an unknown zone: the customer's own
+    }
+  }
+
+  /** [banner text or null, queue line] for the current queue, or null. */
+  function queueTexts() {
+    var queue = state.queue;
+    if (state.status !== "escalated" || !queue) {
+      return null;
+    }
+    var line = t("queue_position", { position: queue.position });
+    if (queue.open_now === false) {
+      var when = formatOpening(queue.next_opening);
+      var closed = when ? t("queue_closed", { when: when }) : t("queue_closed_no_opening");
+      return [closed, line];
+    }
+    if (typeof queue.estimated_wait_seconds === "number") {
+      var minutes = Math.max(1, Math.ceil(queue.estimated_wait_seconds / 60));
+      line += " · " + t("queue_wait", { minutes: minutes });
+    }
+    return [null, line];
+  }
+
+  /** While waiting, read the place again now and then: the estimate ages as time passes. */
+  function scheduleQueueRefresh() {
+    var waiting = state.status === "escalated" && Boolean(state.conversation);
+    if (!waiting) {
+      clearTimeout(state.queueTimer);
+      state.queueTimer = null;
+      return;
+    }
+    if (state.queueTimer) {
+      return;
+    }
+    state.queueTimer = setTimeout(function () {
+      state.queueTimer = null;
+      var conversation = state.conversation;
+      if (document.visibilityState !== "hidden" && conversation && state.status === "escalated") {
+        var queueSeq = state.queueSeq;
+        api("GET", conversation.id + "/", { token: conversation.token }).then(
+          function (detail) {
+            if (conversation === state.conversation) {
+              setStatus(detail.status, detail);
+              if (queueSeq === state.queueSeq) {
+                setQueue(detail.queue);
+              }
+            }
+          },
+          function () {
+            /* the socket's catch-up reads it again */
+          }
+        );
+      }
+      scheduleQueueRefresh();
+    }, QUEUE_REFRESH);
   }
 
   function updateStatusUI() {
@@ -555,6 +639,13 @@
     } else if (status === "resolved") {
       banner = t("banner_resolved");
     }
+    var queue = queueTexts();
+    if (queue && queue[0]) {
+      banner = queue[0]; // out of hours: say so instead of "connecting you"
+    }
+    el.queue.textContent = queue ? queue[1] : "";
+    el.queue.hidden = !queue;
+    scheduleQueueRefresh();
     el.bannerText.textContent = banner;
     el.banner.hidden = !banner;
     el.human.hidden = !withAssistant;
@@ -618,6 +709,7 @@
     var current = function () {
       return conversation === state.conversation;
     };
+    var queueSeq = state.queueSeq;
     conversation.syncing = api("GET", conversation.id + "/", { token: conversation.token })
       .then(function (detail) {
         var page = function () {
@@ -637,6 +729,9 @@
         return page().then(function () {
           if (current()) {
             setStatus(detail.status, detail);
+            if (queueSeq === state.queueSeq) {
+              setQueue(detail.queue);
+            }
           }
         });
       })
@@ -815,6 +910,16 @@
       receive(conversation, [data]);
     } else if (event.type === "agent.typing") {
       showTyping(data.by);
+    } else if (event.type === "queue.updated") {
+      var at = Date.parse(event.occurred_at) || 0;
+      if (at < state.queueAt) {
+        return; // an older read of the queue, delivered late
+      }
+      state.queueAt = at;
+      state.queueSeq += 1;
+      setQueue(data);
+    } else if (event.type === "conversation.unassigned") {
+      setStatus(data.status, data, true); // back in the queue: the one step backwards
     } else if (event.type.indexOf("conversation.") === 0) {
       setStatus(data.status, data);
     }
@@ -971,6 +1076,8 @@
     state.assignedAgent = null;
     state.failed = null;
     state.pending = [];
+    state.queue = null;
+    state.queueAt = 0;
     lastGroup = null;
     el.transcript.replaceChildren();
     el.outbox.replaceChildren();
