@@ -144,7 +144,13 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNEL_PREFIX", default="ks")},
+            "CONFIG": {
+                # redis-py 8 gives each read 5 s by default, exactly channels_redis's blocking
+                # wait for messages: an idle layer then times out and drops its socket
+                # (django/channels_redis#422). The read must outlast the wait.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "prefix": env.str("CHANNEL_PREFIX", default="ks"),
+            },
         }
     }
 else:
