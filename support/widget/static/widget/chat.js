@@ -917,6 +917,9 @@
       }
       state.queueAt = at;
       state.queueSeq += 1;
+      // Only a waiting conversation is told its place: it may come before the answer (or
+      // the event) that says escalated, when the socket joined between the two.
+      setStatus("escalated");
       setQueue(data);
     } else if (event.type === "conversation.unassigned") {
       setStatus(data.status, data, true); // back in the queue: the one step backwards
