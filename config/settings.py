@@ -227,6 +227,17 @@ ROUTING_LANGUAGE_FALLBACK_SECONDS = env.int("ROUTING_LANGUAGE_FALLBACK_SECONDS",
 # Seconds between sweeps that set agents offline and route conversations whose wait ran out.
 AGENT_SWEEP_SECONDS = env.float("AGENT_SWEEP_SECONDS", default=15.0)
 
+# Customers' identity (docs/widget.md, "Customers signed in at the shop"): the shop computes
+# user_hash = hex HMAC-SHA256(CUSTOMER_IDENTITY_SECRET, user_id) and passes it with the user id.
+# Only customers whose hash verifies are "verified by the shop", and the assistant reads orders
+# only for them. Empty: every customer is a guest and the assistant shows no orders; except in
+# the embedded mode (SECRET_KEY unset, `make run`), where a fixed, public demo value is used so
+# that the demo shows the order flow.
+_DEMO_IDENTITY_SECRET = "kerala-demo-customer-identity"  # noqa: S105 (public, like _DEV_SECRET)
+CUSTOMER_IDENTITY_SECRET = env.str("CUSTOMER_IDENTITY_SECRET", default="") or (
+    _DEMO_IDENTITY_SECRET if SECRET_KEY == _DEV_SECRET else ""
+)
+
 # The customer chat page (/chat/): shop origins allowed to embed it in an iframe
 # (comma-separated, e.g. https://shop.example.com). Empty: this origin only.
 WIDGET_FRAME_ANCESTORS = env.list("WIDGET_FRAME_ANCESTORS", default=[])

@@ -160,7 +160,8 @@ MakeCustomer = Callable[..., Customer]
 
 @pytest.fixture
 def make_customer(db: None, supervisor: Staff) -> MakeCustomer:
-    """A customer whose conversation has been brought to ``status`` through the lifecycle."""
+    """A customer whose conversation has been brought to ``status`` through the lifecycle.
+    Signed in at the shop (``customer_verified``) unless ``verified=False``: a guest."""
 
     def make(
         status: str = "open",
@@ -168,11 +169,14 @@ def make_customer(db: None, supervisor: Staff) -> MakeCustomer:
         user_id: str = "customer_123",
         language: str = "en",
         agent: Staff | None = None,
+        verified: bool = True,
     ) -> Customer:
         if status == "assigned" and agent is None:
             raise ValueError("an assigned conversation needs agent=")
         with TestCase.captureOnCommitCallbacks(execute=True):
-            conversation, token = actions.do_create_conversation(user_id=user_id, language=language)
+            conversation, token = actions.do_create_conversation(
+                user_id=user_id, language=language, customer_verified=verified
+            )
             cid = conversation.conversation_id
             if status in ("escalated", "assigned", "resolved"):
                 actions.do_escalate_conversation(

@@ -98,7 +98,7 @@ def test_creating_a_conversation_writes_a_created_event_and_publishes_nothing(an
     assert response.status_code == 201
     conversation_id = response.json()["conversation_id"]
     assert audit_rows(conversation_id) == [
-        audit("created", "", "open", "customer", "customer_42"),
+        audit("created", "", "open", "customer", "customer_42", data={"customer_verified": False}),
     ]
     assert events == []
 

@@ -63,7 +63,11 @@ def test_it_serializes_every_escalation_field(customer, supervisor):
     response = supervisor.client().get(customer.url())
 
     assert response.status_code == 200
-    assert set(response.json()) == CONVERSATION_FIELDS | {"handoff_brief", "queue"}
+    assert set(response.json()) == CONVERSATION_FIELDS | {
+        "customer_verified",
+        "handoff_brief",
+        "queue",
+    }
     assert response.json()["assigned_agent"] is None
     assert response.json()["escalated_at"] is None
     assert response.json()["resolved_at"] is None

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from support.agents.models import Agent, Availability, Role
 from support.agents.services import create_agent, issue_token
-from support.conversations import actions
+from support.conversations import actions, identity
 from support.conversations.actors import Actor
 from support.conversations.models import SupportConversation
 from support.orders.services import upsert_order
@@ -594,7 +594,8 @@ def test_write_the_docs_screenshots(browser: Browser, live_server_url: str) -> N
     desktop = browser.new_page(viewport={"width": 1280, "height": 800})
     staff = Staff(desktop, live_server_url)
     chat = Chat(desktop)
-    desktop.goto(f"{live_server_url}/chat/?user_id=customer_123&lang=en")
+    signed_in = f"user_hash={identity.configured_user_hash('customer_123')}"  # shows orders
+    desktop.goto(f"{live_server_url}/chat/?user_id=customer_123&{signed_in}&lang=en")
     chat.ask("Hi! Where is my order KS-10023?")
     chat.human_button.click()
     expect(chat.of("system")).to_have_count(1)
@@ -613,7 +614,8 @@ def test_write_the_docs_screenshots(browser: Browser, live_server_url: str) -> N
 
     phone = browser.new_page(viewport={"width": 360, "height": 740}, device_scale_factor=2)
     chat = Chat(phone, {"message": "സന്ദേശം", "send": "അയയ്ക്കുക", "human": "ഒരു ഏജന്റുമായി സംസാരിക്കുക"})
-    phone.goto(f"{live_server_url}/chat/?user_id=customer_ml&lang=ml")
+    signed_in = f"user_hash={identity.configured_user_hash('customer_ml')}"
+    phone.goto(f"{live_server_url}/chat/?user_id=customer_ml&{signed_in}&lang=ml")
     chat.ask("എന്റെ ഓർഡർ KS-10031 എവിടെയാണ്?")
     chat.human_button.click()
     expect(chat.of("system")).to_have_count(1)

@@ -92,10 +92,11 @@ class OrderView(APIView):
 class ConversationOrdersView(APIView):
     @extend_schema(
         responses={200: OrderOutput(many=True), **ERRORS},
-        description="The latest orders of the conversation's customer.",
+        description="The latest orders of the conversation's customer. Customers get them "
+        "only when the shop verified them (403 `customer_not_verified` otherwise).",
     )
     def get(self, request: Request, conversation_id: UUID) -> Response:
         actor = require_actor(actor_of(request))
-        conversation = access_conversation(actor, conversation_id, Action.VIEW)
+        conversation = access_conversation(actor, conversation_id, Action.VIEW_ORDERS)
         orders = orders_for(user_id=conversation.user_id, numbers=[], latest=10)
         return Response(OrderOutput(orders, many=True).data)

@@ -88,6 +88,16 @@ class StrictSerializer(serializers.Serializer):
 
 class CreateConversationInput(StrictSerializer):
     user_id = StrictCharField(max_length=128, trim_whitespace=True)
+    user_hash = StrictCharField(
+        max_length=128,
+        trim_whitespace=True,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="Hex HMAC-SHA256 of user_id under CUSTOMER_IDENTITY_SECRET, computed by the "
+        "shop's server for its signed-in customer. Absent (or empty): a guest. One that does "
+        "not verify: 403 invalid_user_hash.",
+    )
     language = serializers.ChoiceField(choices=Language.choices, default=Language.ENGLISH)
 
 
@@ -180,8 +190,14 @@ class ConversationOutput(serializers.ModelSerializer):
 
 
 class StaffConversationOutput(ConversationOutput):
-    """What agents see: the conversation and the handoff brief. Never sent to customers."""
+    """What agents see: the conversation, whether the shop vouched for the customer and the
+    handoff brief. Never sent to customers."""
 
+    customer_verified = serializers.BooleanField(
+        required=False,  # absent from what customers get
+        help_text="The shop signed user_id (a valid user_hash): this is its signed-in "
+        "customer. False: anyone could have typed this user id.",
+    )
     handoff_brief = serializers.JSONField(
         allow_null=True,
         required=False,  # absent from what customers get
@@ -189,7 +205,7 @@ class StaffConversationOutput(ConversationOutput):
     )
 
     class Meta(ConversationOutput.Meta):
-        fields = [*ConversationOutput.Meta.fields, "handoff_brief"]
+        fields = [*ConversationOutput.Meta.fields, "customer_verified", "handoff_brief"]
         read_only_fields = fields
 
 

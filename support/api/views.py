@@ -19,7 +19,7 @@ from support.agents.services import issue_token
 from support.assistant.turns import handle_customer_message
 from support.common import tokens
 from support.common.errors import NotAuthenticated
-from support.conversations import actions, selectors, waiting
+from support.conversations import actions, identity, selectors, waiting
 from support.conversations.access import Action, access_conversation, require_actor, require_staff
 from support.conversations.actors import Actor
 from support.conversations.idempotency import (
@@ -148,12 +148,18 @@ class ConversationsView(APIView):
         request=s.CreateConversationInput,
         responses={201: s.CreatedConversationOutput, **ERRORS},
         auth=[],
-        description="Start a conversation. The answer carries `access_token`, shown only once.",
+        description="Start a conversation. The answer carries `access_token`, shown only once. "
+        "With a valid `user_hash` the customer is verified by the shop (the assistant may read "
+        "their orders); without one, a guest; with one that does not verify, 403 "
+        "`invalid_user_hash` and nothing is created.",
     )
     def post(self, request: Request) -> Response:
         data = _valid(s.CreateConversationInput, request.data)
+        verified = identity.verify_customer(
+            user_id=data["user_id"], user_hash=data.get("user_hash")
+        )
         conversation, secret = actions.do_create_conversation(
-            user_id=data["user_id"], language=data["language"]
+            user_id=data["user_id"], language=data["language"], customer_verified=verified
         )
         body = s.CreatedConversationOutput(conversation, context={"access_token": secret}).data
         return Response(body, status=status.HTTP_201_CREATED)

@@ -3,6 +3,11 @@
 Answers are grounded: order facts come from the customer's real order rows, policies from
 the knowledge base. When neither helps, the answer says so, offers a human and is marked as
 a fallback (two in a row hand the conversation to an agent).
+
+Orders are only ever described to customers the shop vouched for. Any other customer who asks
+about an order is told that orders need them signed in at the shop, and offered a human. That
+answer is not a fallback: it is the whole truth, not a failure to understand, and counting it
+would send every guest who asks twice to an agent instead of to the shop's sign-in.
 """
 
 from datetime import date
@@ -62,6 +67,25 @@ TEMPLATES: dict[str, dict[str, str]] = {
         MANGLISH: (
             "{numbers} enna order ningalude account-il kandilla, athukondu athinte status "
             "parayaan pattilla. Number onnukoodi nokkoo, allenkil “Talk to a human” amarthuka."
+        ),
+    },
+    "sign_in_for_orders": {
+        EN: (
+            "Sorry, I can't look up orders because you're not signed in to Kerala Sellers. "
+            "Sign in at the shop and open this chat from there, and I'll check your order. "
+            "Or tap “Talk to a human” and an agent will help."
+        ),
+        ML: (
+            "ക്ഷമിക്കണം, നിങ്ങൾ Kerala Sellers-ൽ സൈൻ ഇൻ ചെയ്തിട്ടില്ലാത്തതിനാൽ എനിക്ക് ഓർഡറുകൾ "
+            "നോക്കാൻ കഴിയില്ല. ഷോപ്പിൽ സൈൻ ഇൻ ചെയ്ത് അവിടെ നിന്ന് ഈ ചാറ്റ് തുറന്നാൽ ഞാൻ "
+            "നിങ്ങളുടെ ഓർഡർ പരിശോധിക്കാം. അല്ലെങ്കിൽ “ഒരു ഏജന്റുമായി സംസാരിക്കുക” അമർത്തുക, "
+            "ഒരു ഏജന്റ് സഹായിക്കും."
+        ),
+        MANGLISH: (
+            "Kshamikkanam, ningal Kerala Sellers-il sign in cheythittillaathathu kondu enikku "
+            "orders nokkaan pattilla. Shop-il sign in cheythu avide ninnu ee chat thurannaal "
+            "njan ningalude order nokkaam. Allenkil “Oru agent-umaayi samsaarikkuka” "
+            "amarthuka, oru agent sahaayikkum."
         ),
     },
     "your_orders": {
@@ -142,7 +166,11 @@ def compose(context: ReplyContext) -> AssistantReply:
     if intent in (Intent.GREETING, Intent.THANKS):
         return AssistantReply(text=template(intent.value, language))
     parts: list[str] = []
-    if intent in ORDER_INTENTS:
+    if intent in ORDER_INTENTS and not context.customer_verified:
+        # No orders were read (context.py). About an order: say why, then any policy below.
+        if intent == Intent.ORDER_STATUS or context.order_numbers_mentioned:
+            parts.append(template("sign_in_for_orders", language))
+    elif intent in ORDER_INTENTS:
         found = {order.order_number for order in context.orders}
         missing = [n for n in context.order_numbers_mentioned if n not in found]
         if missing:

@@ -1,6 +1,10 @@
 """What the assistant knows when it answers: the transcript, the customer's orders and the
 knowledge base articles that match the question. Read before the provider is called, outside
-any lock."""
+any lock.
+
+Orders are read only for customers the shop vouched for (``customer_verified``): anyone may
+start a conversation with any user id, so for the others no order is ever read, and no
+provider can reveal one."""
 
 from support.conversations import selectors
 from support.conversations.models import SupportConversation, SupportMessage
@@ -37,11 +41,13 @@ def build_context(
         # "when will it arrive?" after naming an order: the last order named in the chat.
         earlier = [n for m in history if m.sender == "user" for n in order_numbers_in(m.text)]
         mentioned = earlier[-1:]
-    orders = orders_for(user_id=conversation.user_id, numbers=mentioned)
+    verified = conversation.customer_verified
+    orders = orders_for(user_id=conversation.user_id, numbers=mentioned) if verified else []
     snippets = search(text=message.text, intent=prediction.intent, language=conversation.language)
     return ReplyContext(
         conversation_id=str(conversation.conversation_id),
         user_id=conversation.user_id,
+        customer_verified=verified,
         language=conversation.language,
         text=message.text,
         prediction=prediction,

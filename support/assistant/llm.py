@@ -201,7 +201,17 @@ def build_messages(context: ReplyContext) -> list[dict[str, str]]:
     return [{"role": "system", "content": system}, *turns]
 
 
+NOT_SIGNED_IN = (
+    "Orders: this customer is not signed in at the shop, so who they are is unknown and no "
+    "order facts are given. If they ask about an order, say that you can look "
+    "up orders only when they sign in to Kerala Sellers and open this chat from there, or that "
+    "they can ask for a human agent. Never say anything about any order."
+)
+
+
 def render_facts(context: ReplyContext) -> str:
+    if not context.customer_verified:
+        return "\n".join([NOT_SIGNED_IN, *_knowledge_lines(context)])
     lines = ["Orders on this customer's account (as the shop last reported them):"]
     if context.orders:
         lines += [_order_line(order) for order in context.orders]
@@ -214,12 +224,13 @@ def render_facts(context: ReplyContext) -> str:
             "Orders the customer named that are NOT on their account (you know nothing about "
             "them): " + ", ".join(unknown)
         )
-    lines.append("Knowledge articles:")
-    if context.knowledge:
-        lines += [_article_line(article) for article in context.knowledge]
-    else:
-        lines.append("- none matches this question")
-    return "\n".join(lines)
+    return "\n".join([*lines, *_knowledge_lines(context)])
+
+
+def _knowledge_lines(context: ReplyContext) -> list[str]:
+    if not context.knowledge:
+        return ["Knowledge articles:", "- none matches this question"]
+    return ["Knowledge articles:", *[_article_line(article) for article in context.knowledge]]
 
 
 def _order_line(order: OrderFact) -> str:

@@ -48,6 +48,8 @@ class ReplyContext:
     text: str
     prediction: IntentPrediction
     user_id: str = ""
+    # The shop vouched for user_id; without it ``orders`` is always empty (fail closed).
+    customer_verified: bool = False
     history: list[tuple[str, str]] = field(default_factory=list)  # (sender, text), oldest first
     orders: list[OrderFact] = field(default_factory=list)  # named ones, else the latest
     order_numbers_mentioned: list[str] = field(default_factory=list)

@@ -8,7 +8,9 @@ Checks run in a fixed order, so the same request always gets the same answer:
    a token reveals nothing about other conversations);
 2. role (403);
 3. status (409): what the conversation's current status forbids;
-4. ownership (403): agents act only where they are the assigned agent.
+4. ownership (403): agents act only where they are the assigned agent;
+5. identity (403): customers see orders only when the shop vouched for them
+   (``customer_verified``, support.conversations.identity).
 
 ``authorize_agent_change`` decides the same way who may change an agent's availability,
 capacity and languages.
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 
 class Action(StrEnum):
     VIEW = "view"
+    VIEW_ORDERS = "view_orders"
     POST_USER_MESSAGE = "post_user_message"
     ESCALATE = "escalate"
     ASSIGN = "assign"
@@ -50,6 +53,7 @@ class Action(StrEnum):
 
 _ROLES: dict[Action, frozenset[str]] = {
     Action.VIEW: frozenset({"customer", "agent", "supervisor"}),
+    Action.VIEW_ORDERS: frozenset({"customer", "agent", "supervisor"}),
     Action.POST_USER_MESSAGE: frozenset({"customer"}),
     Action.ESCALATE: frozenset({"customer", "agent", "supervisor", "assistant", "system"}),
     Action.ASSIGN: frozenset({"supervisor"}),
@@ -98,6 +102,7 @@ def authorize(actor: Actor | None, conversation: SupportConversation, action: Ac
         raise Forbidden(_ROLE_REFUSALS.get(action, "You may not do this."))
     _check_status(conversation, action)
     _check_ownership(actor, conversation, action)
+    _check_identity(actor, conversation, action)
 
 
 def access_conversation(
@@ -187,6 +192,15 @@ def _check_ownership(actor: Actor, conversation: SupportConversation, action: Ac
         return
     if conversation.assigned_agent_id != actor.agent_id:
         raise Forbidden("This conversation is not assigned to you.", code="not_assigned_to_you")
+
+
+def _check_identity(actor: Actor, conversation: SupportConversation, action: Action) -> None:
+    # A user id alone proves nothing: anyone may start a conversation with any user id.
+    if action == Action.VIEW_ORDERS and actor.is_customer and not conversation.customer_verified:
+        raise Forbidden(
+            "Orders are shown only to customers signed in at the shop (a valid user_hash).",
+            code="customer_not_verified",
+        )
 
 
 # Agents' own settings.

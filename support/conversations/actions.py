@@ -178,22 +178,28 @@ def _system_notice(conversation: SupportConversation, which: str, **values: str)
 
 
 def do_create_conversation(
-    *, user_id: str, language: str = Language.ENGLISH
+    *, user_id: str, language: str = Language.ENGLISH, customer_verified: bool = False
 ) -> tuple[SupportConversation, str]:
     """Create an open conversation. Returns it with its access token, the only readable copy.
 
-    Writes a `created` event. Emits nothing: nobody is watching a conversation yet.
+    ``customer_verified``: the shop vouched for ``user_id`` (identity.verify_customer); it
+    never changes afterwards. Writes a `created` event. Emits nothing: nobody is watching a
+    conversation yet.
     """
     secret = tokens.new_secret()
     with transaction.atomic():
         conversation = SupportConversation.objects.create(
-            user_id=user_id, language=language, access_token_digest=tokens.digest(secret)
+            user_id=user_id,
+            language=language,
+            customer_verified=customer_verified,
+            access_token_digest=tokens.digest(secret),
         )
         _audit(
             conversation,
             kind=ConversationEvent.Kind.CREATED,
             from_status="",
             actor=Actor.customer(conversation_id=conversation.conversation_id, user_id=user_id),
+            data={"customer_verified": customer_verified},
         )
     return conversation, secret
 

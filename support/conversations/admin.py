@@ -82,12 +82,13 @@ class SupportConversationAdmin(_SupervisorsOnly, admin.ModelAdmin):
         "started_at",
         "message_count",
     ]
-    list_filter = ["status", "language", "escalation_source", "priority"]
+    list_filter = ["status", "language", "escalation_source", "priority", "customer_verified"]
     search_fields = ["conversation_id", "user_id", "assigned_agent__agent_id"]
     ordering = ["-started_at"]
     readonly_fields = [
         "conversation_id",
         "user_id",
+        "customer_verified",  # the shop's word, given once at creation
         "language",
         "status",
         "message_count",
@@ -110,6 +111,7 @@ class SupportConversationAdmin(_SupervisorsOnly, admin.ModelAdmin):
                 "fields": [
                     "conversation_id",
                     "user_id",
+                    "customer_verified",
                     "language",
                     "status",
                     "priority",

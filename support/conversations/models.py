@@ -11,6 +11,11 @@ class SupportConversation(models.Model):
 
     conversation_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user_id = models.CharField(max_length=128, db_index=True)
+    customer_verified = models.BooleanField(
+        default=False,
+        help_text="The shop vouched for user_id with a valid user_hash when the conversation "
+        "began (support.conversations.identity). Only then does the assistant read orders.",
+    )
     language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)

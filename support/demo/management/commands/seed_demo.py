@@ -2,6 +2,10 @@
 
 Safe to run again: agents and conversations are created once; fresh API tokens are printed
 every time (only their digests are stored, so old ones cannot be shown again).
+
+The chat link it prints carries the ``user_hash`` a shop would compute for customer_123
+under this deployment's CUSTOMER_IDENTITY_SECRET (in the embedded mode, the public demo
+value), so the demo shows a signed-in customer's order answers.
 """
 
 import os
@@ -16,17 +20,33 @@ from support.agents.availability import do_set_availability
 from support.agents.models import Agent, AgentSocket, AgentToken, Availability, Role
 from support.agents.services import create_agent, issue_token
 from support.assistant.turns import handle_customer_message
-from support.conversations import actions
+from support.conversations import actions, identity
 from support.conversations.actors import SYSTEM, Actor
 from support.conversations.models import SupportConversation
 from support.orders.models import Order, ServiceToken
 from support.orders.services import create_service_token, upsert_order
 
+DEMO_CUSTOMER = "customer_123"
 DEMO_AGENTS = [
     ("supervisor_meera", "Meera", Role.SUPERVISOR, ["en", "ml", "ml-Latn"]),
     ("agent_456", "Anu", Role.AGENT, ["en", "ml", "ml-Latn"]),
     ("agent_789", "Biju", Role.AGENT, ["en"]),
 ]
+
+
+def _chat_lines(base: str) -> list[str]:
+    """Where to chat as customer_123, signed in at the shop when a secret is configured."""
+    user_hash = identity.configured_user_hash(DEMO_CUSTOMER)
+    if user_hash is None:
+        return [
+            f"  Chat:      {base}/chat/?user_id={DEMO_CUSTOMER}   (not verified: without "
+            "CUSTOMER_IDENTITY_SECRET the assistant shows no orders)",
+        ]
+    return [
+        f"  Chat:      {base}/chat/?user_id={DEMO_CUSTOMER}&user_hash={user_hash}",
+        "             (customer_123, signed in at the shop: the assistant reads their orders)",
+        f"  Guest:     {base}/chat/   (nobody signed in: no order answers)",
+    ]
 
 
 class Command(BaseCommand):
@@ -69,7 +89,7 @@ class Command(BaseCommand):
             f"  Console:   {base}/console/   (agents and supervisors log in here)",
             f"  Admin:     {base}/admin/   (log in as supervisor_meera)",
             f"  API:       {base}/api/v1/",
-            f"  Chat:      {base}/chat/?user_id=customer_123   (a customer's chat page)",
+            *_chat_lines(base),
             "",
             f"Demo logins (password: {password}); agents start offline: switch to Online in",
             "the console's header to receive waiting conversations automatically.",
@@ -163,7 +183,10 @@ class Command(BaseCommand):
         anu = Actor.for_agent(Agent.objects.get(agent_id="agent_456"))
 
         def customer(user_id: str, language: str, *texts: str) -> SupportConversation:
-            conversation, _ = actions.do_create_conversation(user_id=user_id, language=language)
+            # The demo shop signed these customers in (when identities can be verified).
+            conversation, _ = actions.do_create_conversation(
+                user_id=user_id, language=language, customer_verified=identity.enabled()
+            )
             actor = Actor.customer(conversation_id=conversation.conversation_id, user_id=user_id)
             for text in texts:
                 handle_customer_message(

@@ -92,6 +92,7 @@
 
   var state = {
     userId: resolveUserId(),
+    userHash: resolveUserHash(), // the shop's signature of userId (docs/widget.md)
     lang: resolveLanguage(),
     conversation: null, // {id, token, language, syncing, syncAgain, buffer}
     creating: null, // the promise of a conversation being created
@@ -128,6 +129,11 @@
     return stored;
   }
 
+  function resolveUserHash() {
+    // Only with the shop's user_id: a generated guest id has nobody to vouch for it.
+    return (params.get("user_id") || "").trim() ? (params.get("user_hash") || "").trim() : "";
+  }
+
   function resolveLanguage() {
     // The customer's own pick wins over the shop's hint (?lang=).
     var picked = store.get(KEYS.language);
@@ -144,7 +150,9 @@
     }
     try {
       var saved = JSON.parse(raw);
-      if (saved && typeof saved.conversation_id === "string" && typeof saved.access_token === "string") {
+      // One begun as a guest is not continued once the shop signs the customer in.
+      var stale = state.userHash && saved && saved.verified === false;
+      if (!stale && saved && typeof saved.conversation_id === "string" && typeof saved.access_token === "string") {
         return newConversation(saved.conversation_id, saved.access_token, saved.language);
       }
     } catch (error) {
@@ -165,6 +173,7 @@
         conversation_id: conversation.id,
         access_token: conversation.token,
         language: conversation.language,
+        verified: Boolean(state.userHash),
       })
     );
   }
@@ -935,7 +944,11 @@
       return Promise.resolve(state.conversation);
     }
     if (!state.creating) {
-      state.creating = api("POST", "", { body: { user_id: state.userId, language: state.lang } })
+      var body = { user_id: state.userId, language: state.lang };
+      if (state.userHash) {
+        body.user_hash = state.userHash;
+      }
+      state.creating = api("POST", "", { body: body })
         .then(function (created) {
           var conversation = newConversation(
             created.conversation_id,

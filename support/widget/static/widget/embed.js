@@ -2,7 +2,8 @@
  * Kerala Sellers chat launcher for shop pages (docs/widget.md):
  *
  *   <script src="https://support.example.com/static/widget/embed.js"
- *           data-user-id="customer_123" data-lang="ml" async></script>
+ *           data-user-id="customer_123" data-user-hash="<HMAC-SHA256 of the id>"
+ *           data-lang="ml" async></script>
  *
  * Adds a floating chat button; the first click opens an iframe to /chat/?embed=1 on the
  * script's own origin. Styles are set through the CSSOM (no inline <style>, no innerHTML),
@@ -23,6 +24,7 @@
   }
   var origin = new URL(script.src, window.location.href).origin;
   var userId = (script.getAttribute("data-user-id") || "").trim();
+  var userHash = (script.getAttribute("data-user-hash") || "").trim();
   var lang = (script.getAttribute("data-lang") || "").trim();
   var LABELS = {
     en: { open: "Chat with Kerala Sellers support", close: "Close chat", title: "Kerala Sellers support chat" },
@@ -62,6 +64,9 @@
     var query = new URLSearchParams({ embed: "1" });
     if (userId) {
       query.set("user_id", userId);
+      if (userHash) {
+        query.set("user_hash", userHash);
+      }
     }
     if (lang) {
       query.set("lang", lang);
