@@ -214,7 +214,7 @@ def _seed(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Path]:
                     "delivery_city": "Kochi",
                 },
             )
-            conversation, token = do_create_conversation(user_id=user_id)
+            conversation, token = do_create_conversation(user_id=user_id, customer_verified=True)
             if kind == "escalated":
                 do_escalate_conversation(
                     actor=supervisor,
