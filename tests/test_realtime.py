@@ -42,6 +42,32 @@ def test_a_customer_socket_needs_the_conversation_token(customer, other_customer
     run(scenario)
 
 
+def test_a_token_offered_as_a_subprotocol_opens_the_socket_and_stays_out_of_the_url(
+    customer, other_customer, anu
+):
+    """Browsers send the token as a subprotocol, so access logs, which record URLs, never
+    hold it. The server answers with ``ks.support``, as a browser requires."""
+
+    def offering(path, token):
+        return WebsocketCommunicator(
+            application, path, headers=ORIGIN, subprotocols=["ks.support", f"ks.token.{token}"]
+        )
+
+    async def scenario():
+        path = f"/ws/conversations/{customer.conversation_id}/"
+        assert (await offering(path, other_customer.token).connect()) == (False, 4403)
+        assert (await offering(path, "not-a-token").connect()) == (False, 4401)
+        right = offering(path, customer.token)
+        assert (await right.connect()) == (True, "ks.support")
+        await right.disconnect()
+        agent = offering("/ws/agent/", anu.token)
+        assert (await agent.connect()) == (True, "ks.support")
+        await agent.disconnect()
+        assert (await offering("/ws/agent/", customer.token).connect()) == (False, 4401)
+
+    run(scenario)
+
+
 def test_an_agent_socket_needs_staff_credentials(anu, customer):
     async def scenario():
         anonymous = socket("/ws/agent/")

@@ -24,7 +24,7 @@ from support.conversations import events
 from support.conversations.access import Action, access_conversation
 from support.conversations.actors import Actor
 
-from .auth import customer_actor, query_token, staff_actor
+from .auth import accepted_subprotocol, customer_actor, socket_token, staff_actor
 
 logger = logging.getLogger(__name__)
 
@@ -67,11 +67,12 @@ class _Base(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
 
 class CustomerConsumer(_Base):
-    """``/ws/conversations/<id>/?token=<conversation token>``: the customer's own events."""
+    """``/ws/conversations/<id>/`` with the conversation token (subprotocol
+    ``ks.token.<token>``, or ``?token=``): the customer's own events."""
 
     async def connect(self) -> None:
         conversation_id = self.scope["url_route"]["kwargs"]["conversation_id"]
-        token = query_token(self.scope)
+        token = socket_token(self.scope)
         actor = await customer_actor(token) if token else None
         if actor is None or not await _may_view(actor, conversation_id):
             await self.close(code=UNAUTHORISED if actor is None else FORBIDDEN)
@@ -81,7 +82,7 @@ class CustomerConsumer(_Base):
         await self.channel_layer.group_add(
             events.conversation_group(self.conversation_id), self.channel_name
         )
-        await self.accept()
+        await self.accept(subprotocol=accepted_subprotocol(self.scope))
 
     async def disconnect(self, code: int) -> None:
         if self.actor is not None:
@@ -96,7 +97,7 @@ class CustomerConsumer(_Base):
 
 
 class AgentConsumer(_Base):
-    """``/ws/agent/`` (console session, or ``?token=<API token>``): the queue, the agent's own
+    """``/ws/agent/`` (console session, or an API token as for customers): the queue, the agent's own
     assignments, and the conversations the agent watches.
 
     The socket is the agent's presence: it is recorded while open and refreshed every
@@ -121,7 +122,7 @@ class AgentConsumer(_Base):
         if actor.agent_id:
             await _presence(availability.socket_opened, actor.agent_id, self.channel_name)
             self.heartbeat = asyncio.create_task(self._beat())
-        await self.accept()
+        await self.accept(subprotocol=accepted_subprotocol(self.scope))
 
     async def _beat(self) -> None:
         while True:

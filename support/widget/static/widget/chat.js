@@ -2,7 +2,7 @@
  * Kerala Sellers customer chat (/chat/). No framework, no build step.
  *
  * Talks to the public API (/api/v1/conversations/...) with the customer's conversation token
- * and listens on /ws/conversations/<id>/?token=... for live events. docs/widget.md explains
+ * and listens on /ws/conversations/<id>/ (the token offered as a subprotocol) for live events. docs/widget.md explains
  * the flow, the storage keys and the reconnect/catch-up rule.
  *
  * SAFETY: every piece of text reaches the page through textContent or createTextNode.
@@ -784,9 +784,13 @@
       window.location.host +
       config.socket_root +
       encodeURIComponent(conversation.id) +
-      "/?token=" +
-      encodeURIComponent(conversation.token)
+      "/"
     );
+  }
+
+  // The token goes as a subprotocol, not in the URL: servers and proxies log URLs.
+  function socketProtocols(conversation) {
+    return ["ks.support", "ks.token." + conversation.token];
   }
 
   function connect() {
@@ -798,7 +802,7 @@
     var conversation = state.conversation;
     var socket;
     try {
-      socket = new WebSocket(socketUrl(conversation));
+      socket = new WebSocket(socketUrl(conversation), socketProtocols(conversation));
     } catch (error) {
       scheduleReconnect();
       return;
