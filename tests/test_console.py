@@ -62,6 +62,45 @@ def test_the_queue_tabs_count_and_filter(make_customer, anu, supervisor):
     assert str(waiting.conversation_id) in unassigned
 
 
+def test_the_filters_apply_to_every_tab_and_to_its_count(make_customer, anu, supervisor):
+    make_customer("escalated", user_id="customer_en_waiting")
+    make_customer("escalated", user_id="customer_ml_waiting", language="ml")
+    make_customer("assigned", agent=anu, user_id="customer_ml_anu", language="ml")
+    make_customer("assigned", agent=anu, user_id="customer_en_anu")
+    handled = make_customer("assigned", agent=anu, user_id="customer_ml_done", language="ml")
+    browser(anu).post(f"/console/c/{handled.conversation_id}/resolve/")
+
+    malayalam = page(browser(anu), "/console/?tab=mine&language=ml")
+    resolved = page(browser(anu), "/console/?tab=mine&status=resolved")
+    escalated_mine = page(browser(anu), "/console/?tab=mine&status=escalated")
+
+    assert "customer_ml_anu" in malayalam
+    assert "customer_en_anu" not in malayalam and "customer_ml_done" not in malayalam
+    assert 'id="count-unassigned">1<' in malayalam
+    assert 'id="count-mine">1<' in malayalam
+    assert 'id="count-all">2<' in malayalam
+    # Mine with "Resolved": what the viewer resolved, and who resolved it stays visible.
+    assert "customer_ml_done" in resolved and "customer_ml_anu" not in resolved
+    assert '<span class="muted">resolved by</span> Anu' in resolved
+    assert 'id="count-mine">1<' in resolved and 'id="count-unassigned">0<' in resolved
+    assert 'id="count-all">1<' in resolved
+    sidebar = page(browser(supervisor), f"/console/c/{handled.conversation_id}/")
+    assert " by Anu</dd>" in sidebar
+    # A status a tab cannot hold: an empty tab, not the unfiltered one.
+    assert "Nothing waiting here." in escalated_mine
+    assert 'id="count-mine">0<' in escalated_mine
+
+
+def test_only_a_waiting_conversation_has_a_running_clock(make_customer, anu):
+    make_customer("escalated", user_id="customer_waiting")
+    make_customer("assigned", agent=anu, user_id="customer_taken")
+
+    html = page(browser(anu), "/console/?tab=all")
+
+    assert html.count("data-since=") == 1
+    assert html.count('title="Waited before an agent took it">waited 0\xa0minutes<') == 1
+
+
 def test_customer_text_is_escaped(make_customer, supervisor):
     customer = make_customer("escalated")
     customer.client().post(
@@ -112,6 +151,8 @@ def test_replies_and_notes_go_through_the_lifecycle(make_customer, anu):
     assert (sent.status_code, sent["HX-Trigger"]) == (204, "message-sent")
     assert noted.status_code == 204
     assert "The message contains only whitespace." in empty.content.decode()
+    # Errors go on top of the flash area, beside any service-level alerts, not over them.
+    assert (empty["HX-Retarget"], empty["HX-Reswap"]) == ("#flash", "afterbegin")
     assert list(
         SupportMessage.objects.filter(sender="agent").values_list("text", "is_private")
     ) == [("Hello!", False), ("VIP", True)]

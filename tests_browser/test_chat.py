@@ -275,7 +275,9 @@ def test_talk_to_a_human_then_an_agent_replies_live_and_resolves(
     console.close()
     # The live updates came over a socket whose URL holds no token: URLs end up in logs.
     token = chat.stored()["access_token"]  # type: ignore[index]
-    assert socket_urls == [f"ws://{live_server_url.split('://')[1]}/ws/conversations/{conversation_id}/"]
+    assert socket_urls == [
+        f"ws://{live_server_url.split('://')[1]}/ws/conversations/{conversation_id}/"
+    ]
     assert token not in socket_urls[0]
 
     chat.send("Thank you")
@@ -495,12 +497,30 @@ def test_a_phone_in_malayalam_fits_the_screen(
     font = page.evaluate("getComputedStyle(document.body).fontFamily")
     assert font.replace(" ", "").endswith('"NotoSansMalayalam",sans-serif')
 
+    # Asking for a human adds a banner above the transcript; its last notice stays in view.
+    for text in ("ഹലോ", "നന്ദി", "Hello", "Thank you"):
+        chat.ask(text)
+    chat.human_button.click()
+    expect(page.get_by_role("status")).to_be_visible()
+    notice = chat.of("system").last
+    expect(notice).to_be_visible()
+    page.wait_for_function(  # scrolling is smooth: wait for it to settle at the bottom
+        """() => { const s = document.getElementById("chat-scroll");
+                   return s.scrollHeight - s.scrollTop - s.clientHeight < 2; }""",
+        timeout=3000,
+    )
+    scroller = page.locator("#chat-scroll").bounding_box()
+    shown = notice.bounding_box()
+    assert scroller and shown
+    assert shown["y"] + shown["height"] <= scroller["y"] + scroller["height"] + 1
+
     # The picker switches the words (and keeps the choice).
+    count = chat.messages.count()
     page.get_by_label("ഭാഷ", exact=True).select_option("ml-Latn")
     expect(page.get_by_placeholder("Message ezhuthuka…")).to_be_visible()
     page.reload()
     expect(page.get_by_placeholder("Message ezhuthuka…")).to_be_visible()
-    expect(chat.messages).to_have_count(2)
+    expect(chat.messages).to_have_count(count)
 
 
 # ---- the embed script on a shop's page -------------------------------------------------------

@@ -58,6 +58,7 @@ def test_an_escalation_arrives_live_and_is_handled_without_reloads(
     meera_context, meera = log_in(browser, base, "supervisor_meera")
     anu_context, anu = log_in(browser, base, "agent_anu")
     expect(meera.locator("#count-unassigned")).to_have_text("0")
+    anu_history = anu.evaluate("history.length")
 
     customer_context = browser.new_context()
     customer = Customer(customer_context.new_page(), base)
@@ -83,11 +84,17 @@ def test_an_escalation_arrives_live_and_is_handled_without_reloads(
 
     # Anu's "Mine" tab counts it live; she opens it, replies, and sees the customer live.
     expect(anu.locator("#count-mine")).to_have_text("1", timeout=3000)
+    # Live refreshes redraw the queue without adding history entries (Back still works).
+    assert anu.evaluate("history.length") == anu_history
     anu.goto(f"{base}/console/c/{customer.id}/")
     expect(anu.locator("#live-status")).to_have_text("live")
-    anu.get_by_role("textbox", name="Message").fill(
-        "Namaskaram, njan Anu aanu. Order number parayamo?"
-    )
+    box = anu.get_by_role("textbox", name="Message")
+    box.fill("Namaskaram, njan Anu aanu. Order number parayamo?")
+    # Enter that confirms a word in an input method (Malayalam keyboards) sends nothing.
+    box.dispatch_event("keydown", {"key": "Enter", "isComposing": True})
+    anu.wait_for_timeout(300)
+    expect(anu.locator("#transcript .msg.agent")).to_have_count(0)
+    expect(box).to_have_value("Namaskaram, njan Anu aanu. Order number parayamo?")
     anu.keyboard.press("Enter")
     expect(anu.locator("#transcript .msg.agent")).to_contain_text("njan Anu aanu")
     customer.say("KS-10023")
@@ -141,6 +148,24 @@ def test_a_script_in_a_message_shows_as_text(
     expect(last).to_contain_text('<img src=x onerror="alert(1)"><script>alert(2)</script>')
     assert meera.locator("#transcript img, #transcript script").count() == 0
     assert dialogs == []
+    context.close()
+
+
+def test_the_queue_fits_a_phone_and_the_team_table_keeps_its_columns(
+    browser: Browser, live_server_url: str, staff: None
+) -> None:
+    context, meera = log_in(browser, live_server_url, "supervisor_meera")
+    meera.set_viewport_size({"width": 360, "height": 740})
+    customer = Customer(browser.new_context().new_page(), live_server_url, "guest-" + "7f3a" * 12)
+    customer.say("I want to talk to a human agent")
+
+    expect(meera.locator(f'tr[data-conversation="{customer.id}"]')).to_be_visible(timeout=3000)
+    assert meera.evaluate("document.scrollingElement.scrollWidth") <= 360
+    anu = meera.locator('tr[data-agent="agent_anu"]')
+    expect(anu.locator("td.load")).to_be_visible()
+    expect(anu.locator("td").nth(3)).to_have_text("en, ml")
+    expect(meera.locator(".queue-list th", has_text="Language")).to_be_hidden()
+    expect(meera.get_by_role("button", name="Claim")).to_be_visible()
     context.close()
 
 

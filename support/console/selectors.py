@@ -1,6 +1,6 @@
 """What the console shows: the queue tabs and what the viewer may do."""
 
-from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models import Case, OuterRef, QuerySet, Subquery, Value, When
 
 from support.agents.models import Agent, Availability
 from support.agents.selectors import with_load
@@ -18,26 +18,36 @@ ACTIVE = (Status.ESCALATED, Status.ASSIGNED)
 def tab_queue(
     actor: Actor, *, tab: str, status: str = "", language: str = ""
 ) -> QuerySet[SupportConversation]:
+    """One tab's conversations, with both filters applied on every tab.
+
+    Unassigned holds escalated conversations; Mine holds those assigned to the viewer, or
+    with the Resolved filter those the viewer resolved; All holds the waiting and assigned
+    ones unless a status is chosen. A status a tab cannot hold gives an empty tab. Each
+    conversation carries ``resolver_name``, the display name of whoever resolved it.
+    """
+    conversations = selectors.queue(language=language or None).annotate(
+        resolver_name=Subquery(
+            Agent.objects.filter(agent_id=OuterRef("resolved_by")).values("display_name")[:1]
+        )
+    )
     if tab == "unassigned":
-        conversations = selectors.queue(status=Status.ESCALATED, language=language or None)
+        conversations = conversations.filter(status=Status.ESCALATED)
     elif tab == "mine":
-        conversations = selectors.queue(
-            status=Status.ASSIGNED, assigned_agent=actor.agent_id or "-", language=language or None
+        if status == Status.RESOLVED:
+            return conversations.filter(status=Status.RESOLVED, resolved_by=actor.agent_id or "-")
+        conversations = conversations.filter(
+            status=Status.ASSIGNED, assigned_agent__agent_id=actor.agent_id or "-"
         )
     else:
-        conversations = selectors.queue(status=status or None, language=language or None)
-        if not status:
-            conversations = conversations.filter(status__in=ACTIVE)
-    return conversations
+        conversations = conversations.filter(status__in=ACTIVE) if not status else conversations
+    return conversations.filter(status=status) if status else conversations
 
 
-def tab_counts(actor: Actor) -> dict[str, int]:
-    counts = SupportConversation.objects.aggregate(
-        unassigned=Count("pk", filter=Q(status=Status.ESCALATED)),
-        mine=Count("pk", filter=Q(status=Status.ASSIGNED, assigned_agent__agent_id=actor.agent_id)),
-        all=Count("pk", filter=Q(status__in=ACTIVE)),
-    )
-    return {tab: counts[tab] for tab in TABS}
+def tab_counts(actor: Actor, *, status: str = "", language: str = "") -> dict[str, int]:
+    """How many conversations each tab holds under the same filters."""
+    return {
+        tab: tab_queue(actor, tab=tab, status=status, language=language).count() for tab in TABS
+    }
 
 
 def allowed(actor: Actor, conversation: SupportConversation) -> dict[str, bool]:
@@ -66,6 +76,18 @@ def me(actor: Actor) -> Agent | None:
     if actor.agent_id is None:
         return None
     return with_load(Agent.objects.filter(agent_id=actor.agent_id)).first()
+
+
+def resolver_name(conversation: SupportConversation) -> str:
+    """Who resolved the conversation, by display name (the stored id if no agent has it)."""
+    if not conversation.resolved_by:
+        return ""
+    name = (
+        Agent.objects.filter(agent_id=conversation.resolved_by)
+        .values_list("display_name", flat=True)
+        .first()
+    )
+    return name or conversation.resolved_by
 
 
 def team() -> QuerySet[Agent]:

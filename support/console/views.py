@@ -26,7 +26,7 @@ from support.conversations.actors import Actor
 from support.conversations.states import Language, Status
 from support.orders.services import orders_for
 
-from .selectors import TABS, allowed, me, tab_counts, tab_queue, team
+from .selectors import TABS, allowed, me, resolver_name, tab_counts, tab_queue, team
 
 View = Callable[..., HttpResponse]
 
@@ -51,7 +51,7 @@ class LoginView(auth_views.LoginView):
 def _error(request: HttpRequest, error: SupportError) -> HttpResponse:
     response = render(request, "console/_flash.html", {"error": error.detail}, status=200)
     response["HX-Retarget"] = "#flash"
-    response["HX-Reswap"] = "innerHTML"
+    response["HX-Reswap"] = "afterbegin"
     return response
 
 
@@ -70,7 +70,7 @@ def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
         "status": status,
         "language": language,
         "conversations": tab_queue(actor, tab=tab, status=status, language=language)[:200],
-        "counts": tab_counts(actor),
+        "counts": tab_counts(actor, status=status, language=language),
         "statuses": Status.choices,
         "languages": Language.choices,
         "team": team(),
@@ -90,6 +90,7 @@ def _conversation_context(actor: Actor, conversation_id: UUID) -> dict[str, Any]
         "agents": with_load(Agent.objects.order_by("display_name")),
         "orders": orders_for(user_id=conversation.user_id, numbers=[], latest=5),
         "brief": conversation.handoff_brief,
+        "resolver": resolver_name(conversation),
         "me": me(actor),
         "availabilities": Availability.choices,
     }

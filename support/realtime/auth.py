@@ -16,7 +16,7 @@ from support.conversations.actors import Actor
 from support.conversations.selectors import customer_for_token
 
 SUBPROTOCOL = "ks.support"
-TOKEN_PREFIX = "ks.token."
+TOKEN_PREFIX = "ks.token."  # noqa: S105 - a prefix, not a secret
 
 
 def socket_token(scope: dict[str, Any]) -> str | None:

@@ -97,8 +97,8 @@ class CustomerConsumer(_Base):
 
 
 class AgentConsumer(_Base):
-    """``/ws/agent/`` (console session, or an API token as for customers): the queue, the agent's own
-    assignments, and the conversations the agent watches.
+    """``/ws/agent/`` (console session, or an API token as for customers): the queue, the
+    agent's own assignments, and the conversations the agent watches.
 
     The socket is the agent's presence: it is recorded while open and refreshed every
     ``AGENT_SOCKET_HEARTBEAT_SECONDS``; when an agent's last socket has been closed for the

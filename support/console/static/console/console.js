@@ -111,8 +111,7 @@
   }
 
   function refreshQueue() {
-    const filters = document.getElementById("queue-filters");
-    if (filters && window.htmx) htmx.trigger(filters, "refresh-queue");
+    if (document.getElementById("queue-refresh") && window.htmx) htmx.trigger(document.body, "refresh-queue");
   }
 
   // The availability switch and the viewer's load, redrawn (at most every 300 ms) after
@@ -189,6 +188,8 @@
 
   // The composer: Enter sends, Shift+Enter is a new line; typing is announced at most every 2 s.
   document.addEventListener("keydown", (e) => {
+    // Not while an input method is composing (Malayalam keyboards confirm a word with Enter).
+    if (e.isComposing || e.keyCode === 229) return;
     if (e.target.id === "message" && e.key === "Enter" && !e.shiftKey) {
       e.preventDefault();
       const form = e.target.form;
@@ -218,6 +219,13 @@
   }
   setInterval(tick, 30000);
   document.addEventListener("htmx:afterSwap", tick);
+
+  // An action's error replaces the previous error, never the service-level alerts beside it.
+  document.body.addEventListener("htmx:beforeSwap", (e) => {
+    if (e.detail.target && e.detail.target.id === "flash") {
+      e.detail.target.querySelectorAll(".flash.error").forEach((old) => old.remove());
+    }
+  });
 
   if (page) { connect(); tick(); }
   if (transcript && transcript.lastElementChild) transcript.lastElementChild.scrollIntoView({ block: "end" });

@@ -384,6 +384,36 @@
     el.scroll.scrollTop = el.scroll.scrollHeight;
   }
 
+  // A reader at the bottom stays there whatever changes size: the transcript's box (a
+  // banner or queue line above it, the typing line below it, the on-screen keyboard) or
+  // its content (a message, a pending message).
+  // Only the reader scrolling up unsticks it: scrolling is smooth, so on its way down a
+  // programmatic scroll passes positions far from the bottom. A scroll event that reports a
+  // size the observer has not handled yet is left to the observer.
+  var stuckToBottom = true;
+  var knownHeight = el.scroll.clientHeight;
+  var lastTop = el.scroll.scrollTop;
+  el.scroll.addEventListener("scroll", function () {
+    var top = el.scroll.scrollTop;
+    if (nearBottom()) {
+      stuckToBottom = true;
+    } else if (top < lastTop && el.scroll.clientHeight === knownHeight) {
+      stuckToBottom = false;
+    }
+    lastTop = top;
+  });
+  if (typeof ResizeObserver === "function") {
+    var observer = new ResizeObserver(function () {
+      knownHeight = el.scroll.clientHeight;
+      if (stuckToBottom) {
+        scrollToBottom();
+      }
+    });
+    [el.scroll, el.transcript, el.outbox].forEach(function (box) {
+      observer.observe(box);
+    });
+  }
+
   function formatTime(iso) {
     var date = new Date(iso);
     if (isNaN(date.getTime())) {
@@ -463,7 +493,7 @@
 
   /** Show messages whose id is above the last shown one, in id order: never twice. */
   function renderNow(messages) {
-    var stick = nearBottom();
+    var stick = stuckToBottom || nearBottom();
     var added = false;
     messages
       .filter(function (message) {
