@@ -20,6 +20,7 @@ CONVERSATION_FIELDS = {
     "escalation_source",
     "escalated_at",
     "assigned_agent",
+    "assigned_agent_name",
     "assigned_at",
     "first_agent_reply_at",
     "resolved_at",

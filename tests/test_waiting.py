@@ -379,16 +379,15 @@ def notice_of(customer: Customer) -> str:
 AWAY_SATURDAY_NIGHT = {
     "en": (
         "Our agents are away right now. They will be back at 9:00 AM IST on Monday, "
-        "7 December. Your message is saved, and an agent will reply here then."
+        "7 December. This conversation stays open, and an agent will reply here then."
     ),
     "ml": (
         "ഞങ്ങളുടെ ഏജന്റുമാർ ഇപ്പോൾ ലഭ്യമല്ല. ഡിസംബർ 7, തിങ്കളാഴ്ച രാവിലെ 9 മണിക്ക് (IST) അവർ "
-        "തിരിച്ചെത്തും. നിങ്ങളുടെ സന്ദേശം സൂക്ഷിച്ചിട്ടുണ്ട്; അപ്പോൾ ഒരു ഏജന്റ് ഇവിടെ "
-        "മറുപടി നൽകും."
+        "തിരിച്ചെത്തും. ഈ സംഭാഷണം തുറന്നിരിക്കും; അപ്പോൾ ഒരു ഏജന്റ് ഇവിടെ മറുപടി നൽകും."
     ),
     "ml-Latn": (
         "Njangalude agent-maar ippol illa. December 7, Thinkalazhcha raavile 9 manikku (IST) "
-        "avar thirichethum. Ningalude message save cheythittundu; appol oru agent ivide "
+        "avar thirichethum. Ee sambhashanam open aayi irikkum; appol oru agent ivide "
         "marupadi tharum."
     ),
 }
@@ -452,8 +451,8 @@ def test_an_assistant_failure_out_of_hours_apologises_then_says_agents_are_away(
 
     assert notice_of(customer) == (
         "Sorry, I am having trouble answering right now. Our agents are away right now. They "
-        "will be back at 9:00 AM IST tomorrow. Your message is saved, and an agent will reply "
-        "here then."
+        "will be back at 9:00 AM IST tomorrow. This conversation stays open, and an agent "
+        "will reply here then."
     )
 
 
@@ -462,6 +461,56 @@ def test_with_no_opening_in_sight_the_notice_makes_no_promise(clock, make_custom
     clock.now = ist(29, 12)
 
     assert notice_of(make_customer("escalated", language="ml")) == (
-        "ഞങ്ങളുടെ ഏജന്റുമാർ ഇപ്പോൾ ലഭ്യമല്ല. നിങ്ങളുടെ സന്ദേശം സൂക്ഷിച്ചിട്ടുണ്ട്; ഞങ്ങൾ "
+        "ഞങ്ങളുടെ ഏജന്റുമാർ ഇപ്പോൾ ലഭ്യമല്ല. ഈ സംഭാഷണം തുറന്നിരിക്കും; ഞങ്ങൾ "
         "തിരിച്ചെത്തിയാലുടൻ ഒരു ഏജന്റ് ഇവിടെ മറുപടി നൽകും."
     )
+
+
+def test_an_agent_online_out_of_hours_is_not_hidden_from_the_customer(
+    clock, make_customer, anu, lifecycle
+):
+    """A late shift: Saturday 21:30, closed by the hours, but Anu is online. The customer
+    is told an agent is coming, and the queue says open with an estimate from the pace."""
+    for minute in (0, 10, 20):
+        customer = lifecycle.escalate(ist(5, 20, minute, month=12))
+        lifecycle.assign(customer, anu, ist(5, 20, minute + 2, month=12))
+    set_agent(anu, "online")
+    clock.now = ist(5, 21, 30, month=12)
+
+    waiting_customer = make_customer("escalated")
+
+    assert notice_of(waiting_customer) == (
+        "You are being connected to a human agent. Please stay here; an agent will reply shortly."
+    )
+    body = waiting_customer.client().get(waiting_customer.url()).json()
+    assert body["queue"] == {
+        "position": 1,
+        "estimated_wait_seconds": 120,  # 6 busy minutes for 3 taken, from now, not Monday
+        "open_now": True,
+        "next_opening": None,
+    }
+
+
+def test_an_agent_who_leaves_out_of_hours_promises_no_one_else(clock, make_customer, anu, biju):
+    clock.now = ist(5, 21, 30, month=12)  # Saturday night, closed
+    set_agent(anu, "online")
+    taken = make_customer("assigned", agent=anu)
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assignment.do_unassign_conversation(actor=anu.actor, conversation_id=taken.conversation_id)
+
+    last = SupportMessage.objects.filter(conversation_id=taken.conversation_id).last()
+    assert last.text == (
+        "Anu has left the conversation. Our agents are away right now. They will be back at "
+        "9:00 AM IST on Monday, 7 December. This conversation stays open, and an agent will "
+        "reply here then."
+    )
+
+    # With Biju still online, the customer is told another agent is coming.
+    set_agent(biju, "online")
+    again = make_customer("assigned", agent=anu, user_id="customer_again")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assignment.do_unassign_conversation(actor=anu.actor, conversation_id=again.conversation_id)
+
+    last = SupportMessage.objects.filter(conversation_id=again.conversation_id).last()
+    assert last.text == ("Anu has left the conversation. Another agent will be with you shortly.")

@@ -242,6 +242,8 @@ def test_talk_to_a_human_then_an_agent_replies_live_and_resolves(
     staff = Staff(page, live_server_url)
     staff.assign_anu(conversation_id)
     expect(chat.of("system").last).to_have_text("Anu has joined the conversation.")
+    # The banner names her at once, before she has written anything.
+    expect(page.get_by_role("status")).to_have_text("Anu is looking after you.")
 
     # Anu types in the console (her own socket): the customer sees it.
     console = browser.new_page()
@@ -463,7 +465,7 @@ def test_a_waiting_customer_sees_their_place_move_up_live(
     staff.assign_anu(chat.stored()["conversation_id"])  # type: ignore[index]
 
     expect(queue).to_be_hidden()
-    expect(page.locator("#chat-banner-text")).to_have_text("ഒരു ഏജന്റ് നിങ്ങളെ സഹായിക്കുന്നു.")
+    expect(page.locator("#chat-banner-text")).to_have_text("Anu നിങ്ങളെ സഹായിക്കുന്നു.")
 
 
 # ---- phones and Malayalam --------------------------------------------------------------------

@@ -108,7 +108,10 @@ def test_a_forged_hash_is_refused_and_the_message_stays_in_the_input(
 
     chat.send("Where is my order?")
 
-    expect(page.get_by_role("alert")).to_contain_text("The user_hash does not match the user_id")
+    expect(page.get_by_role("alert")).to_have_text(
+        "We could not confirm that you are signed in at the shop. Please sign in again, "
+        "then reopen this chat."
+    )
     expect(chat.input).to_have_value("Where is my order?")
     assert chat.stored() is None
     assert SupportConversation.objects.count() == 0

@@ -165,6 +165,11 @@ class TokenInput(StrictSerializer):
 
 class ConversationOutput(serializers.ModelSerializer):
     assigned_agent = serializers.CharField(source="assigned_agent_id", allow_null=True)
+    assigned_agent_name = serializers.CharField(
+        source="assigned_agent.display_name",
+        allow_null=True,
+        help_text="The assigned agent's display name, as the customer sees it.",
+    )
 
     class Meta:
         model = SupportConversation
@@ -179,6 +184,7 @@ class ConversationOutput(serializers.ModelSerializer):
             "escalation_source",
             "escalated_at",
             "assigned_agent",
+            "assigned_agent_name",
             "assigned_at",
             "first_agent_reply_at",
             "resolved_at",

@@ -22,10 +22,11 @@ from support.common.errors import Conflict, Forbidden
 
 from . import events
 from .access import Action, authorize
-from .actions import _audit, _lock, _route_after_commit, _system_notice
+from .actions import _add_message, _audit, _lock, _route_after_commit, _system_notice
 from .actors import ROUTING, Actor
 from .models import ConversationEvent, SupportConversation
-from .states import Status, Transition, target_status
+from .notices import unassigned_notice
+from .states import Sender, Status, Transition, target_status
 
 
 class AutoAssignment(StrEnum):
@@ -146,7 +147,9 @@ def do_unassign_conversation(
             reason=reason.strip(),
             data={"from_agent": previous.agent_id},
         )
-        _system_notice(conversation, "unassigned", name=previous.display_name)
+        _add_message(
+            conversation, sender=Sender.SYSTEM, text=unassigned_notice(conversation, agent=previous)
+        )
         events.conversation_changed(
             conversation,
             "conversation.unassigned",

@@ -59,6 +59,9 @@ def conversation_data(conversation: SupportConversation) -> dict[str, Any]:
         "escalation_source": conversation.escalation_source or None,
         "escalated_at": stamp(conversation.escalated_at),
         "assigned_agent": conversation.assigned_agent_id,
+        "assigned_agent_name": (
+            conversation.assigned_agent.display_name if conversation.assigned_agent else None
+        ),
         "resolved_at": stamp(conversation.resolved_at),
         "message_count": conversation.message_count,
     }

@@ -1,8 +1,11 @@
 """System notices the customer sees at each step, in their language."""
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
+
+from support.agents.models import Agent, Availability
 
 from . import hours
 from .opening import when_back
@@ -42,30 +45,30 @@ _NOTICES: dict[str, dict[str, str]] = {
     # Escalated outside business hours ({when}: opening.when_back).
     "away": {
         Language.ENGLISH: (
-            "Our agents are away right now. They will be back {when}. Your message is saved, "
-            "and an agent will reply here then."
+            "Our agents are away right now. They will be back {when}. This conversation stays "
+            "open, and an agent will reply here then."
         ),
         Language.MALAYALAM: (
-            "ഞങ്ങളുടെ ഏജന്റുമാർ ഇപ്പോൾ ലഭ്യമല്ല. {when} അവർ തിരിച്ചെത്തും. നിങ്ങളുടെ സന്ദേശം "
-            "സൂക്ഷിച്ചിട്ടുണ്ട്; അപ്പോൾ ഒരു ഏജന്റ് ഇവിടെ മറുപടി നൽകും."
+            "ഞങ്ങളുടെ ഏജന്റുമാർ ഇപ്പോൾ ലഭ്യമല്ല. {when} അവർ തിരിച്ചെത്തും. ഈ സംഭാഷണം "
+            "തുറന്നിരിക്കും; അപ്പോൾ ഒരു ഏജന്റ് ഇവിടെ മറുപടി നൽകും."
         ),
         Language.MANGLISH: (
-            "Njangalude agent-maar ippol illa. {when} avar thirichethum. Ningalude message "
-            "save cheythittundu; appol oru agent ivide marupadi tharum."
+            "Njangalude agent-maar ippol illa. {when} avar thirichethum. Ee sambhashanam "
+            "open aayi irikkum; appol oru agent ivide marupadi tharum."
         ),
     },
     # Out of hours with no opening in sight (every day of the next year closed).
     "away_no_opening": {
         Language.ENGLISH: (
-            "Our agents are away right now. Your message is saved, and an agent will reply "
-            "here as soon as we are back."
+            "Our agents are away right now. This conversation stays open, and an agent will "
+            "reply here as soon as we are back."
         ),
         Language.MALAYALAM: (
-            "ഞങ്ങളുടെ ഏജന്റുമാർ ഇപ്പോൾ ലഭ്യമല്ല. നിങ്ങളുടെ സന്ദേശം സൂക്ഷിച്ചിട്ടുണ്ട്; ഞങ്ങൾ "
+            "ഞങ്ങളുടെ ഏജന്റുമാർ ഇപ്പോൾ ലഭ്യമല്ല. ഈ സംഭാഷണം തുറന്നിരിക്കും; ഞങ്ങൾ "
             "തിരിച്ചെത്തിയാലുടൻ ഒരു ഏജന്റ് ഇവിടെ മറുപടി നൽകും."
         ),
         Language.MANGLISH: (
-            "Njangalude agent-maar ippol illa. Ningalude message save cheythittundu; njangal "
+            "Njangalude agent-maar ippol illa. Ee sambhashanam open aayi irikkum; njangal "
             "thirichethiyaal udan oru agent ivide marupadi tharum."
         ),
     },
@@ -80,14 +83,16 @@ _NOTICES: dict[str, dict[str, str]] = {
         Language.MALAYALAM: "{name} സംഭാഷണത്തിൽ ചേർന്നു.",
         Language.MANGLISH: "{name} sambhashanathil chernnu.",
     },
-    "unassigned": {
-        Language.ENGLISH: (
-            "{name} has left the conversation. Another agent will be with you shortly."
-        ),
-        Language.MALAYALAM: ("{name} സംഭാഷണത്തിൽ നിന്ന് പോയി. മറ്റൊരു ഏജന്റ് ഉടൻ നിങ്ങളെ സഹായിക്കും."),
-        Language.MANGLISH: (
-            "{name} sambhashanathil ninnu poyi. Mattoru agent udan ningale sahaayikkum."
-        ),
+    # An agent unassigned: "left", then "another_agent" or the "away" notice.
+    "left": {
+        Language.ENGLISH: "{name} has left the conversation.",
+        Language.MALAYALAM: "{name} സംഭാഷണത്തിൽ നിന്ന് പോയി.",
+        Language.MANGLISH: "{name} sambhashanathil ninnu poyi.",
+    },
+    "another_agent": {
+        Language.ENGLISH: "Another agent will be with you shortly.",
+        Language.MALAYALAM: "മറ്റൊരു ഏജന്റ് ഉടൻ നിങ്ങളെ സഹായിക്കും.",
+        Language.MANGLISH: "Mattoru agent udan ningale sahaayikkum.",
     },
     "resolved": {
         Language.ENGLISH: (
@@ -111,17 +116,42 @@ def notice(which: str, language: str, **values: str) -> str:
     return texts.get(language, texts[Language.ENGLISH]).format(**values)
 
 
-def escalation_notice(conversation: "SupportConversation") -> str:
-    """What the customer is told when their conversation has just been escalated, in its
-    language: in business hours, that an agent is coming; outside them, that agents are
-    away, when they are back (hours.next_opening) and that the message is saved."""
-    language, at = conversation.language, conversation.escalated_at or timezone.now()
-    failed = conversation.escalation_source == EscalationSource.AI_FAILURE
+def _someone_can_answer(at: datetime, *, besides: str | None = None) -> bool:
+    """Business hours, or an agent online anyway (a late shift): a human can answer now.
+    ``besides``: an agent who does not count (the one leaving)."""
     if hours.is_open(at):
-        return notice("ai_failure" if failed else "escalated", language)
+        return True
+    online = Agent.objects.filter(availability=Availability.ONLINE)
+    if besides:
+        online = online.exclude(agent_id=besides)
+    return online.exists()
+
+
+def _away(language: str, at: datetime) -> str:
     opening = hours.next_opening(at)
     if opening is None:
-        away = notice("away_no_opening", language)
-    else:
-        away = notice("away", language, when=when_back(opening, now=at, language=language))
+        return notice("away_no_opening", language)
+    return notice("away", language, when=when_back(opening, now=at, language=language))
+
+
+def escalation_notice(conversation: "SupportConversation") -> str:
+    """What the customer is told when their conversation has just been escalated, in its
+    language: when a human can answer (business hours, or an agent online outside them),
+    that an agent is coming; otherwise that agents are away, when they are back
+    (hours.next_opening) and that the conversation stays open."""
+    language, at = conversation.language, conversation.escalated_at or timezone.now()
+    failed = conversation.escalation_source == EscalationSource.AI_FAILURE
+    if _someone_can_answer(at):
+        return notice("ai_failure" if failed else "escalated", language)
+    away = _away(language, at)
     return f"{notice('sorry', language)} {away}" if failed else away
+
+
+def unassigned_notice(conversation: "SupportConversation", *, agent: Agent) -> str:
+    """What the customer is told when ``agent`` hands the conversation back to the queue:
+    that another agent is coming only if one can answer now."""
+    language, at = conversation.language, timezone.now()
+    left = notice("left", language, name=agent.display_name)
+    if _someone_can_answer(at, besides=agent.agent_id):
+        return f"{left} {notice('another_agent', language)}"
+    return f"{left} {_away(language, at)}"

@@ -130,20 +130,24 @@ class _Outlook:
     """What every waiting conversation's estimate shares at one moment."""
 
     now: datetime
-    open_now: bool
+    open_now: bool  # business hours, or an agent online outside them (a late shift)
+    in_hours: bool
     next_opening: datetime | None
     pace: float | None
     agents_online: int
 
     @classmethod
     def at(cls, now: datetime) -> "_Outlook":
-        open_now = hours.is_open(now)
+        in_hours = hours.is_open(now)
+        online = agents_online()
+        open_now = in_hours or online > 0
         return cls(
             now=now,
             open_now=open_now,
+            in_hours=in_hours,
             next_opening=None if open_now else hours.next_opening(now),
             pace=seconds_per_place(now=now),
-            agents_online=agents_online(),
+            agents_online=online,
         )
 
     def status(self, position: int) -> QueueStatus:
@@ -157,6 +161,8 @@ class _Outlook:
     def _estimate(self, position: int) -> int | None:
         if self.pace is None or (self.open_now and self.agents_online == 0):
             return None
+        if not self.in_hours and self.agents_online:  # a late shift works now
+            return math.ceil(position * self.pace)
         done = hours.after_open_seconds(self.now, position * self.pace)
         if done is None:
             return None

@@ -32,9 +32,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "queue_position": "You are number {position} in the queue",
         "queue_wait": "about {minutes} min",
         "queue_closed": (
-            "Our agents are away right now. They are back {when}. Your message is saved."
+            "Our agents are away right now. They are back {when} and will reply here."
         ),
-        "queue_closed_no_opening": "Our agents are away right now. Your message is saved.",
+        "queue_closed_no_opening": (
+            "Our agents are away right now. They will reply here when they are back."
+        ),
         "banner_assigned": "An agent is looking after you.",
         "banner_assigned_named": "{name} is looking after you.",
         "banner_resolved": "This conversation is resolved.",
@@ -51,6 +53,10 @@ STRINGS: dict[str, dict[str, str]] = {
             "Your earlier conversation could not be opened. Write a message to start a new one."
         ),
         "error_rate_limited": "Too many attempts. Please wait a minute and try again.",
+        "error_identity": (
+            "We could not confirm that you are signed in at the shop. Please sign in again, "
+            "then reopen this chat."
+        ),
         "error_resolved": (
             "This conversation is resolved. Start a new conversation to write to us again."
         ),
@@ -78,9 +84,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "queue_position": "ക്യൂവിൽ നിങ്ങൾ {position}-ാം സ്ഥാനത്താണ്",
         "queue_wait": "ഏകദേശം {minutes} മിനിറ്റ്",
         "queue_closed": (
-            "ഞങ്ങളുടെ ഏജന്റുമാർ ഇപ്പോൾ ലഭ്യമല്ല. തിരിച്ചെത്തുന്നത്: {when}. നിങ്ങളുടെ സന്ദേശം സൂക്ഷിച്ചിട്ടുണ്ട്."
+            "ഞങ്ങളുടെ ഏജന്റുമാർ ഇപ്പോൾ ലഭ്യമല്ല. തിരിച്ചെത്തുന്നത്: {when}. അപ്പോൾ ഇവിടെ മറുപടി നൽകും."
         ),
-        "queue_closed_no_opening": "ഞങ്ങളുടെ ഏജന്റുമാർ ഇപ്പോൾ ലഭ്യമല്ല. നിങ്ങളുടെ സന്ദേശം സൂക്ഷിച്ചിട്ടുണ്ട്.",
+        "queue_closed_no_opening": ("ഞങ്ങളുടെ ഏജന്റുമാർ ഇപ്പോൾ ലഭ്യമല്ല. തിരിച്ചെത്തുമ്പോൾ ഇവിടെ മറുപടി നൽകും."),
         "banner_assigned": "ഒരു ഏജന്റ് നിങ്ങളെ സഹായിക്കുന്നു.",
         "banner_assigned_named": "{name} നിങ്ങളെ സഹായിക്കുന്നു.",
         "banner_resolved": "ഈ സംഭാഷണം പരിഹരിച്ചു.",
@@ -92,6 +98,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "error_unknown": "എന്തോ പിശക് സംഭവിച്ചു",
         "error_lost": "നിങ്ങളുടെ മുൻ സംഭാഷണം തുറക്കാനായില്ല. പുതിയത് തുടങ്ങാൻ ഒരു സന്ദേശം എഴുതുക.",
         "error_rate_limited": "ഒരുപാട് ശ്രമങ്ങൾ. ഒരു മിനിറ്റ് കാത്തിരുന്ന് വീണ്ടും ശ്രമിക്കുക.",
+        "error_identity": (
+            "നിങ്ങൾ ഷോപ്പിൽ സൈൻ ഇൻ ചെയ്തിട്ടുണ്ടെന്ന് ഉറപ്പാക്കാനായില്ല. വീണ്ടും സൈൻ ഇൻ ചെയ്ത് ഈ ചാറ്റ് തുറക്കുക."
+        ),
         "error_resolved": "ഈ സംഭാഷണം പരിഹരിച്ചു. വീണ്ടും എഴുതാൻ പുതിയ സംഭാഷണം തുടങ്ങുക.",
     },
     "ml-Latn": {
@@ -117,11 +126,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "queue_position": "Queue-il ningal {position}-aam sthaanathaanu",
         "queue_wait": "ekadesham {minutes} minute",
         "queue_closed": (
-            "Njangalude agent-maar ippol illa. Thirichu ethunnathu: {when}. Ningalude message "
-            "save cheythittundu."
+            "Njangalude agent-maar ippol illa. Thirichu ethunnathu: {when}. Appol ivide "
+            "marupadi tharum."
         ),
         "queue_closed_no_opening": (
-            "Njangalude agent-maar ippol illa. Ningalude message save cheythittundu."
+            "Njangalude agent-maar ippol illa. Thirichethumbol ivide marupadi tharum."
         ),
         "banner_assigned": "Oru agent ningale sahaayikkunnu.",
         "banner_assigned_named": "{name} ningale sahaayikkunnu.",
@@ -139,6 +148,10 @@ STRINGS: dict[str, dict[str, str]] = {
             "oru message ezhuthuka."
         ),
         "error_rate_limited": "Orupaadu sramangal. Oru minute kazhinju veendum sramikkuka.",
+        "error_identity": (
+            "Ningal shop-il sign in cheythittundennu urappaakkaan kazhinjilla. Veendum sign in "
+            "cheythu ee chat thurakkuka."
+        ),
         "error_resolved": (
             "Ee sambhashanam pariharichu. Veendum ezhuthaan puthiya sambhashanam thudanguka."
         ),

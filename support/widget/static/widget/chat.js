@@ -295,6 +295,9 @@
       if (error.code === "conversation_resolved") {
         return t("error_resolved");
       }
+      if (error.code === "invalid_user_hash") {
+        return t("error_identity"); // the API's sentence is for the shop's developers
+      }
       return error.detail; // the API's own sentence for people
     }
     return t("error_unknown") + ": " + String((error && error.message) || error);
@@ -581,6 +584,9 @@
     }
     if (data && data.assigned_agent !== undefined) {
       state.assignedAgent = data.assigned_agent;
+      if (data.assigned_agent && typeof data.assigned_agent_name === "string") {
+        state.agentNames[data.assigned_agent] = data.assigned_agent_name; // for the banner
+      }
     }
     if (changed && status === "resolved") {
       stopSocket();
