@@ -191,3 +191,10 @@ def test_new_messages_are_served_after_an_id(make_customer, anu):
 
     assert html.count("<li") == 1
     assert "still there?" in html
+
+
+def test_the_site_has_an_icon(client):
+    response = client.get("/favicon.ico")
+
+    assert (response.status_code, response["Location"]) == (301, "/static/console/icon.svg")
+    assert '<link rel="icon" href="/static/console/icon.svg"' in page(client, "/chat/")
