@@ -1,9 +1,16 @@
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers ask for /favicon.ico whatever the page says. The URL is looked up per
+    request: with hashed static names it exists only after collectstatic."""
+    return HttpResponsePermanentRedirect(static("console/icon.svg"))
+
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -12,8 +19,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("chat/", include("support.widget.urls")),
-    # Browsers ask for /favicon.ico whatever the page says.
-    path("favicon.ico", RedirectView.as_view(url=static("console/icon.svg"), permanent=True)),
+    path("favicon.ico", favicon),
 ]
 # Unknown URLs under /api/ answer {"detail", "code"} like every other API error.
 handler404 = "support.api.errors.page_not_found"
