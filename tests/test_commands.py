@@ -1,5 +1,8 @@
 """Management commands: create_agent and the demo data of `make run`."""
 
+import os
+import subprocess
+import sys
 from io import StringIO
 
 import pytest
@@ -76,3 +79,23 @@ def test_the_demo_data_has_every_status_and_can_be_loaded_twice():
     fresh.credentials(HTTP_AUTHORIZATION=f"Token {new}")
     assert stale.get("/api/v1/conversations/").status_code == 401
     assert fresh.get("/api/v1/conversations/").json()["count"] == 4
+
+
+def test_the_service_starts_before_its_static_files_are_collected(tmp_path):
+    """`make run` migrates (which imports every URL) before collectstatic; with hashed static
+    names nothing may look a static URL up at import time."""
+    code = (
+        "import django\n"
+        "from django.conf import settings\n"
+        "django.setup()\n"
+        f"settings.STATIC_ROOT = {str(tmp_path)!r}\n"
+        "from django.core.management import call_command\n"
+        "call_command('check')\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    result = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
