@@ -10,6 +10,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from functools import partial
+from importlib import import_module
 from typing import Any
 
 import pytest
@@ -77,10 +78,24 @@ def _use_test_database(name: str) -> None:
     connections["default"].close()
 
 
+def _restore_default_content() -> None:
+    """The escalation rules and articles the data migrations load: the flush after each
+    transactional test removes them, and every test starts from a migrated database."""
+    from django.apps import apps
+
+    for module in (
+        "support.assistant.migrations.0002_default_rules",
+        "support.knowledge.migrations.0002_default_articles",
+    ):
+        import_module(module).load(apps, None)
+
+
 @pytest.fixture
 def live_server_url(transactional_db: None, _browser_settings: None) -> Iterator[str]:
     """A Daphne server in a child process (forked after the settings above applied)."""
     from django.db import connection
+
+    _restore_default_content()
 
     server = DaphneProcess(
         "127.0.0.1",
