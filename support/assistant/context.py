@@ -39,7 +39,7 @@ def build_context(
     mentioned = order_numbers_in(message.text)
     if not mentioned:
         # "when will it arrive?" after naming an order: the last order named in the chat.
-        earlier = [n for m in history if m.sender == "user" for n in order_numbers_in(m.text)]
+        earlier = [n for who, text in history if who == "user" for n in order_numbers_in(text)]
         mentioned = earlier[-1:]
     verified = conversation.customer_verified
     orders = orders_for(user_id=conversation.user_id, numbers=mentioned) if verified else []
@@ -51,7 +51,7 @@ def build_context(
         language=conversation.language,
         text=message.text,
         prediction=prediction,
-        history=[(m.sender, m.text) for m in history],
+        history=history,
         orders=[order_fact(order) for order in orders],
         order_numbers_mentioned=mentioned,
         knowledge=[KnowledgeFact(s.slug, s.title, s.text) for s in snippets],

@@ -3,10 +3,11 @@
 import functools
 from uuid import UUID
 
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
 from support.common import tokens
 
+from . import statements
 from .actors import Actor
 from .models import SupportConversation, SupportMessage
 from .states import AI_STATUSES
@@ -67,15 +68,19 @@ def messages_for(
     return list(messages.select_related("agent").order_by("id")[:limit])
 
 
-def assistant_history(conversation_id: UUID, *, limit: int = 10) -> list[SupportMessage] | None:
-    """The last public messages, oldest first: the context the assistant reads. None when
-    the conversation has left the statuses the assistant answers in; the status is read in
-    the same query, so this is also the assistant's check just before it answers."""
-    latest = list(
-        SupportMessage.objects.filter(conversation_id=conversation_id, is_private=False)
-        .annotate(conversation_status=F("conversation__status"))
-        .order_by("-id")[:limit]
-    )
-    if not latest or latest[0].conversation_status not in AI_STATUSES:
+def assistant_history(conversation_id: UUID, *, limit: int = 10) -> list[tuple[str, str]] | None:
+    """The last public messages as (sender, text), oldest first: the context the assistant
+    reads. None when the conversation has left the statuses the assistant answers in; the
+    status is read in the same query, so this is also the assistant's check just before it
+    answers."""
+    if statements.available():
+        latest = statements.latest_public_messages(conversation_id, limit=limit)
+    else:
+        latest = list(
+            SupportMessage.objects.filter(conversation_id=conversation_id, is_private=False)
+            .order_by("-id")
+            .values_list("sender", "text", "conversation__status")[:limit]
+        )
+    if not latest or latest[0][2] not in AI_STATUSES:
         return None
-    return list(reversed(latest))
+    return [(sender, text) for sender, text, _ in reversed(latest)]

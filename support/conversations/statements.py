@@ -13,6 +13,11 @@ data-modifying statement:
   a conversation, which ``?after=`` catch-up relies on);
 - the statement commits on its own in autocommit, or with the caller's transaction.
 
+The statement is sent with server-side parameters and prepared once per connection
+(``PreparedCursor``): PostgreSQL then skips parsing and planning it, which cost more than
+running it, and psycopg skips quoting every value into the text. Each value is cast to its
+column's type, since a server-side NULL has no type of its own.
+
 These functions only do the common case. When the statement matches no row (an unknown
 conversation, a status that refuses the write) they return None and the caller takes the
 general path in ``actions``, which locks, authorises and raises the precise error. So no
@@ -20,10 +25,11 @@ refusal is ever decided here.
 """
 
 import functools
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from django.db import connection
 
 from .models import SupportConversation, SupportMessage
@@ -41,12 +47,35 @@ def _q(name: str | None) -> str:
     return connection.ops.quote_name(name)
 
 
-def _from_db(fields: Collection[Any], values: Collection[Any]) -> list[Any]:
-    """Apply the converters the ORM applies when it loads a row (JSON, for one)."""
+class PreparedCursor(psycopg.Cursor[Any]):
+    """Server-side parameters, and every statement prepared on the connection (Django's
+    cursors bind on the client and never prepare, for the sake of connection poolers)."""
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        return super().execute(query, params, prepare=True, **kwargs)
+
+
+def _prepared_cursor() -> Any:
+    """A ``PreparedCursor`` in Django's wrapper, which keeps query logging, execute_wrappers
+    and error translation."""
+    connection.ensure_connection()
+    return connection._prepare_cursor(PreparedCursor(connection.connection))  # type: ignore[attr-defined]
+
+
+def _converters(field: Any) -> tuple[Any, list[Callable[..., Any]]]:
+    column = field.get_col(field.model._meta.db_table)
+    return column, connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+
+
+@functools.cache
+def _conversation_converters() -> list[tuple[Any, list[Callable[..., Any]]]]:
+    return [_converters(field) for field in _CONVERSATION.concrete_fields]
+
+
+def _from_db(values: Collection[Any]) -> list[Any]:
+    """Apply the converters the ORM applies when it loads a conversation (JSON, for one)."""
     loaded = []
-    for field, value in zip(fields, values, strict=True):
-        column = field.get_col(field.model._meta.db_table)
-        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+    for (column, converters), value in zip(_conversation_converters(), values, strict=True):
         for converter in converters:
             value = converter(value, column, connection)
         loaded.append(value)
@@ -77,7 +106,7 @@ def _sql(*, set_language: bool, reset_fallbacks: bool) -> str:
                 f"AND r.{_q('conversation_id')} = c.{pk})"
             )
         else:
-            values.append("%s")
+            values.append(f"%s::{field.cast_db_type(connection)}")
     # Identifiers come from the models, values are parameters: no injection.
     return (
         f"WITH c AS (UPDATE {_q(_CONVERSATION.db_table)} SET {', '.join(assignments)} "  # noqa: S608
@@ -86,6 +115,27 @@ def _sql(*, set_language: bool, reset_fallbacks: bool) -> str:
         f"SELECT {', '.join(values)} FROM c RETURNING {_q('id')}, {_q('in_reply_to_id')}) "
         f"SELECT m.{_q('id')}, m.{_q('in_reply_to_id')}, c.* FROM m, c"
     )
+
+
+@functools.cache
+def _history_sql() -> str:
+    message, conversation = _q(_MESSAGE.db_table), _q(_CONVERSATION.db_table)
+    pk, id_ = _q(_CONVERSATION.pk.column), _q("id")
+    # Identifiers come from the models, values are parameters: no injection.
+    return (
+        f"SELECT m.{_q('sender')}, m.{_q('text')}, c.{_q('status')} "  # noqa: S608
+        f"FROM {message} m JOIN {conversation} c ON c.{pk} = m.{_q('conversation_id')} "
+        f"WHERE m.{_q('conversation_id')} = %s AND NOT m.{_q('is_private')} "
+        f"ORDER BY m.{id_} DESC LIMIT %s"
+    )
+
+
+def latest_public_messages(conversation_id: UUID, *, limit: int) -> list[tuple[str, str, str]]:
+    """(sender, text, the conversation's status) of the last ``limit`` public messages,
+    newest first: the assistant's read before it answers, prepared like the writes."""
+    with _prepared_cursor() as cursor:
+        cursor.execute(_history_sql(), [conversation_id, limit])
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 def _message_fields() -> list[Any]:
@@ -114,7 +164,7 @@ def store_message(
         if field.attname != "conversation_id"
     ]
     sql = _sql(set_language=bool(language), reset_fallbacks=reset_fallbacks)
-    with connection.cursor() as cursor:
+    with _prepared_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -122,7 +172,7 @@ def store_message(
     conversation = SupportConversation.from_db(
         connection.alias,
         [f.attname for f in _CONVERSATION.concrete_fields],
-        _from_db(_CONVERSATION.concrete_fields, row[2:]),
+        _from_db(row[2:]),
     )
     message.pk, message.in_reply_to_id = row[0], row[1]
     message.conversation = conversation
