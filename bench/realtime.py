@@ -403,7 +403,9 @@ async def _client(
 ) -> ClientRun:
     from channels_redis.core import RedisChannelLayer
     from websockets.asyncio.client import connect
-    from websockets.typing import Origin
+    from websockets.typing import Origin, Subprotocol
+
+    from support.realtime.auth import SUBPROTOCOL, TOKEN_PREFIX
 
     origin = Origin(f"http://{HOST}:{ws_port}")  # AllowedHostsOriginValidator wants one
     ws_base = f"ws://{HOST}:{ws_port}"
@@ -412,8 +414,15 @@ async def _client(
     readers: list[asyncio.Task[None]] = []
     sockets: list[Any] = []
 
-    async def open_socket(path: str, socket_id: int) -> Any:
-        ws = await connect(f"{ws_base}{path}", origin=origin, open_timeout=30, max_queue=1024)
+    async def open_socket(path: str, token: str, socket_id: int) -> Any:
+        # The token goes as a subprotocol, as the chat page and the console send it.
+        ws = await connect(
+            f"{ws_base}{path}",
+            origin=origin,
+            open_timeout=30,
+            max_queue=1024,
+            subprotocols=[Subprotocol(SUBPROTOCOL), Subprotocol(TOKEN_PREFIX + token)],
+        )
         sockets.append(ws)
         readers.append(asyncio.create_task(_reader(ws, socket_id, received, closed)))
         return ws
@@ -434,8 +443,7 @@ async def _client(
         async def open_customer(target: Target) -> None:
             async with gate:
                 await open_socket(
-                    f"/ws/conversations/{target.conversation_id}/?token={target.token}",
-                    target.index,
+                    f"/ws/conversations/{target.conversation_id}/", target.token, target.index
                 )
 
         await asyncio.gather(*(open_customer(t) for t in seeded.targets))
@@ -446,7 +454,7 @@ async def _client(
 
         async def agent_setup() -> None:
             t0 = time.perf_counter()
-            agent = await open_socket(f"/ws/agent/?token={seeded.agent_token}", -1)
+            agent = await open_socket("/ws/agent/", seeded.agent_token, -1)
             for target in seeded.targets:
                 await agent.send(
                     json.dumps({"type": "watch", "conversation_id": target.conversation_id})
