@@ -3,6 +3,7 @@ every rule. On PostgreSQL a message and an assistant reply are each stored by on
 (support.conversations.statements); elsewhere, and for every refusal, the general path runs."""
 
 import asyncio
+import datetime as dt
 import json
 
 import pytest
@@ -158,3 +159,54 @@ def test_events_reach_the_channel_layer_in_the_order_they_were_published():
         assert asyncio.run(receive_all()) == list(range(50))
     finally:
         asyncio.run(layer.group_discard("ordering-test", channel))
+
+
+def test_the_prepared_order_read_returns_what_the_orm_returns(require_postgres):
+    from django.utils import timezone
+
+    from support.orders import services
+    from support.orders.models import Order
+
+    now = timezone.now()
+    for number, user_id, days in (
+        ("KS-500001", "ammu", 3),
+        ("KS-500002", "ammu", 1),
+        ("KS-500003", "ammu", 2),
+        ("KS-500004", "ammu", 5),
+        ("KS-500005", "someone-else", 0),
+    ):
+        services.upsert_order(
+            order_number=number,
+            fields={
+                "user_id": user_id,
+                "status": "shipped",
+                "items": [{"name": "Kasavu saree ₹", "qty": days}],
+                "total_rupees": "1499.50",
+                "payment_method": "upi",
+                "placed_at": now - dt.timedelta(days=days),
+            },
+        )
+
+    def orm(user_id, numbers, latest=3):
+        orders = Order.objects.filter(user_id=user_id)
+        if numbers:
+            return list(orders.filter(order_number__in=numbers))
+        return list(orders.order_by("-placed_at")[:latest])
+
+    def fields(orders):
+        return [
+            {f.attname: getattr(o, f.attname) for f in Order._meta.concrete_fields} for o in orders
+        ]
+
+    for numbers, latest in (
+        ([], 3),
+        ([], 10),
+        (["KS-500004", "KS-500001", "KS-500005"], 3),  # another customer's order is not read
+        (["KS-999999"], 3),
+    ):
+        prepared = services.orders_for(user_id="ammu", numbers=numbers, latest=latest)
+        assert fields(prepared) == fields(orm("ammu", numbers, latest)), numbers
+    newest = services.orders_for(user_id="ammu", numbers=[])
+    assert [o.order_number for o in newest] == ["KS-500002", "KS-500003", "KS-500001"]
+    assert newest[0].items == [{"name": "Kasavu saree ₹", "qty": 1}]
+    assert str(newest[0].total_rupees) == "1499.50"

@@ -13,10 +13,8 @@ data-modifying statement:
   a conversation, which ``?after=`` catch-up relies on);
 - the statement commits on its own in autocommit, or with the caller's transaction.
 
-The statement is sent with server-side parameters and prepared once per connection
-(``PreparedCursor``): PostgreSQL then skips parsing and planning it, which cost more than
-running it, and psycopg skips quoting every value into the text. Each value is cast to its
-column's type, since a server-side NULL has no type of its own.
+The statement is prepared once per connection (support.common.prepared). Each value is cast
+to its column's type, since a server-side NULL has no type of its own.
 
 These functions only do the common case. When the statement matches no row (an unknown
 conversation, a status that refuses the write) they return None and the caller takes the
@@ -25,12 +23,13 @@ refusal is ever decided here.
 """
 
 import functools
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from django.db import connection
+
+from support.common import prepared
 
 from .models import SupportConversation, SupportMessage
 
@@ -38,48 +37,8 @@ _CONVERSATION = SupportConversation._meta
 _MESSAGE = SupportMessage._meta
 
 
-def available() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def _q(name: str | None) -> str:
-    assert name is not None  # a concrete field always has a column
-    return connection.ops.quote_name(name)
-
-
-class PreparedCursor(psycopg.Cursor[Any]):
-    """Server-side parameters, and every statement prepared on the connection (Django's
-    cursors bind on the client and never prepare, for the sake of connection poolers)."""
-
-    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        return super().execute(query, params, prepare=True, **kwargs)
-
-
-def _prepared_cursor() -> Any:
-    """A ``PreparedCursor`` in Django's wrapper, which keeps query logging, execute_wrappers
-    and error translation."""
-    connection.ensure_connection()
-    return connection._prepare_cursor(PreparedCursor(connection.connection))  # type: ignore[attr-defined]
-
-
-def _converters(field: Any) -> tuple[Any, list[Callable[..., Any]]]:
-    column = field.get_col(field.model._meta.db_table)
-    return column, connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-
-
-@functools.cache
-def _conversation_converters() -> list[tuple[Any, list[Callable[..., Any]]]]:
-    return [_converters(field) for field in _CONVERSATION.concrete_fields]
-
-
-def _from_db(values: Collection[Any]) -> list[Any]:
-    """Apply the converters the ORM applies when it loads a conversation (JSON, for one)."""
-    loaded = []
-    for (column, converters), value in zip(_conversation_converters(), values, strict=True):
-        for converter in converters:
-            value = converter(value, column, connection)
-        loaded.append(value)
-    return loaded
+available = prepared.available
+_q = prepared.quote
 
 
 @functools.cache
@@ -91,7 +50,7 @@ def _sql(*, set_language: bool, reset_fallbacks: bool) -> str:
         assignments.append(f"{_q('language')} = %s")
     if reset_fallbacks:
         assignments.append(f"{_q('assistant_fallbacks')} = 0")
-    returning = ", ".join(_q(f.column) for f in _CONVERSATION.concrete_fields)
+    returning = prepared.columns(SupportConversation)
     columns, values = [], []
     for field in _message_fields():
         columns.append(_q(field.column))
@@ -133,7 +92,7 @@ def _history_sql() -> str:
 def latest_public_messages(conversation_id: UUID, *, limit: int) -> list[tuple[str, str, str]]:
     """(sender, text, the conversation's status) of the last ``limit`` public messages,
     newest first: the assistant's read before it answers, prepared like the writes."""
-    with _prepared_cursor() as cursor:
+    with prepared.prepared_cursor() as cursor:
         cursor.execute(_history_sql(), [conversation_id, limit])
         return [tuple(row) for row in cursor.fetchall()]
 
@@ -164,16 +123,12 @@ def store_message(
         if field.attname != "conversation_id"
     ]
     sql = _sql(set_language=bool(language), reset_fallbacks=reset_fallbacks)
-    with _prepared_cursor() as cursor:
+    with prepared.prepared_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
-    conversation = SupportConversation.from_db(
-        connection.alias,
-        [f.attname for f in _CONVERSATION.concrete_fields],
-        _from_db(row[2:]),
-    )
+    conversation = prepared.load(SupportConversation, row[2:])
     message.pk, message.in_reply_to_id = row[0], row[1]
     message.conversation = conversation
     message._state.adding = False
