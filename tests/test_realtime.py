@@ -1,11 +1,14 @@
 """WebSockets: who may connect, what each side receives, and that private notes and
 dropped AI replies never reach the customer."""
 
+import logging
+
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from config.asgi import application
+from support.common import bus
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -176,3 +179,23 @@ def test_an_agent_cannot_watch_what_does_not_exist(anu):
         await agent.disconnect()
 
     run(scenario)
+
+
+def test_a_full_publisher_queue_drops_events_and_logs_once_per_thousand(monkeypatch, caplog):
+    publisher = bus._PublisherLoop()
+    monkeypatch.setattr(publisher, "MAX_QUEUED", 0)
+    sent = []
+
+    async def event(i):
+        sent.append(i)
+
+    with caplog.at_level(logging.WARNING, logger="support.common.bus"):
+        for i in range(2001):
+            publisher.run(event(i))
+
+    assert publisher.dropped == 2001
+    assert sent == []
+    assert [r.getMessage() for r in caplog.records] == [
+        f"realtime queue full; events dropped so far: {n}; clients catch up"
+        for n in (1, 1001, 2001)
+    ]

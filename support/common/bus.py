@@ -96,12 +96,14 @@ class _PublisherLoop:
 
     MAX_QUEUED = 10_000
     FLUSH_SECONDS = 5.0
+    LOG_EVERY = 1000
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: asyncio.Queue[Any] | None = None
         self._pid = 0
+        self.dropped = 0
 
     def _running_loop(self) -> tuple[asyncio.AbstractEventLoop, "asyncio.Queue[Any]"]:
         with self._lock:
@@ -130,7 +132,13 @@ class _PublisherLoop:
         loop, queue = self._running_loop()
         if queue.qsize() >= self.MAX_QUEUED:
             coroutine.close()
-            logger.warning("realtime queue full: an event was dropped; clients catch up")
+            self.dropped += 1
+            # A burst drops thousands: one line for the first and one per thousand after.
+            if self.dropped % self.LOG_EVERY == 1 or self.LOG_EVERY == 1:
+                logger.warning(
+                    "realtime queue full; events dropped so far: %d; clients catch up",
+                    self.dropped,
+                )
             return
         loop.call_soon_threadsafe(queue.put_nowait, coroutine)
 
