@@ -210,3 +210,34 @@ def test_the_prepared_order_read_returns_what_the_orm_returns(require_postgres):
     assert [o.order_number for o in newest] == ["KS-500002", "KS-500003", "KS-500001"]
     assert newest[0].items == [{"name": "Kasavu saree ₹", "qty": 1}]
     assert str(newest[0].total_rupees) == "1499.50"
+
+
+def test_the_assistant_reads_the_last_ten_public_messages_oldest_first(make_customer):
+    from support.conversations.selectors import assistant_history
+
+    customer = make_customer("open")
+    for i in range(7):
+        assert post(customer, f"message {i}: Can I pay by UPI?").status_code == 201
+
+    history = assistant_history(customer.conversation_id)
+
+    expected = list(
+        SupportMessage.objects.filter(conversation_id=customer.conversation_id)
+        .order_by("-id")
+        .values_list("sender", "text")[:10]
+    )[::-1]
+    assert history == expected
+    assert len(history) == 10
+    # Seven questions and seven answers: the last ten start with the third question.
+    assert history[0] == ("user", "message 2: Can I pay by UPI?")
+    assert history[-2] == ("user", "message 6: Can I pay by UPI?")
+    assert [sender for sender, _ in history] == ["user", "ai"] * 5
+
+
+def test_the_assistant_reads_no_history_once_the_conversation_left_open(make_customer):
+    from support.conversations.selectors import assistant_history
+
+    customer = make_customer("escalated")
+    assert post(customer, "Any news?").status_code == 201
+
+    assert assistant_history(customer.conversation_id) is None

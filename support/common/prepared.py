@@ -44,28 +44,31 @@ def quote(name: str | None) -> str:
     return connection.ops.quote_name(name)
 
 
-def columns(model: type[models.Model], alias: str = "") -> str:
+def columns(model: type[models.Model]) -> str:
     """The model's concrete columns in field order, for a SELECT or a RETURNING."""
-    prefix = f"{alias}." if alias else ""
-    return ", ".join(prefix + quote(f.column) for f in model._meta.concrete_fields)
+    return ", ".join(quote(f.column) for f in model._meta.concrete_fields)
 
 
 @functools.cache
-def _converters(model: type[models.Model]) -> list[tuple[Any, list[Callable[..., Any]]]]:
+def _loader(
+    model: type[models.Model],
+) -> tuple[list[str], list[tuple[Any, list[Callable[..., Any]]]]]:
+    """The model's attribute names and each column's converters, looked up once."""
     loaders = []
     for field in model._meta.concrete_fields:
         column = field.get_col(model._meta.db_table)
         converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
         loaders.append((column, converters))
-    return loaders
+    return [f.attname for f in model._meta.concrete_fields], loaders
 
 
 def load(model: type[M], row: Sequence[Any]) -> M:
     """An instance of ``model`` from its ``columns``, with the ORM's converters (JSON, for
     one) applied."""
+    attnames, loaders = _loader(model)
     values = []
-    for (column, converters), value in zip(_converters(model), row, strict=True):
+    for (column, converters), value in zip(loaders, row, strict=True):
         for converter in converters:
             value = converter(value, column, connection)
         values.append(value)
-    return model.from_db(connection.alias, [f.attname for f in model._meta.concrete_fields], values)
+    return model.from_db(connection.alias, attnames, values)
