@@ -1,0 +1,137 @@
+"""CPU time per request, in process: where the HTTP benchmark's gap comes from.
+
+Runs the three scenarios of bench/run.py through Django's WSGI handler in this process, one
+request at a time, with no server and no wrk, and prints per request the wall time, the CPU
+time of the whole process and that of the main thread. The difference between the last two
+is the realtime publisher thread, which sends the events to Redis.
+
+It reuses what the last ``bench/run.py`` left: the database ``ks_bench`` and the targets in
+``bench/results/targets-*.txt``. ``--no-publish`` drops the realtime events instead of sending
+them, to measure what sending costs.
+
+    .venv/bin/python bench/cpu.py [--requests 1500] [--rounds 2] [--no-publish]
+"""
+
+import argparse
+import io
+import itertools
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = ROOT / "bench" / "results"
+MESSAGES = [
+    "Where is my order {order}?",
+    "Can I pay by UPI?",
+    "How do I return an item?",
+    "When will {order} arrive?",
+    "What is the refund policy?",
+    "Do you deliver to Kochi?",
+]
+
+
+def _environ(path: str, text: str, token: str | None = None) -> dict[str, Any]:
+    body = json.dumps({"message": text}).encode()
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": path,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "HTTP_HOST": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": "application/json",
+    }
+    if token:
+        environ["HTTP_X_CONVERSATION_TOKEN"] = token
+    return environ
+
+
+def _requests(scenario: str, count: int) -> Iterator[dict[str, Any]]:
+    if scenario == "c":
+        return (_environ("/bench/insert/", "hello there") for _ in range(count))
+    kind = "escalated" if scenario == "a" else "open"
+    targets = [line.split() for line in (RESULTS_DIR / f"targets-{kind}.txt").open()]
+    return (
+        _environ(
+            f"/api/v1/conversations/{conversation}/messages/",
+            MESSAGES[i % len(MESSAGES)].format(order=order),
+            token,
+        )
+        for i, (conversation, token, order) in zip(range(count), itertools.cycle(targets))
+    )
+
+
+def _run(app: Any, scenario: str, count: int) -> tuple[float, float, float]:
+    """(wall, process CPU, main-thread CPU) in µs per request; raises on a non-201."""
+    statuses: list[str] = []
+    wall, cpu, thread = time.perf_counter(), time.process_time(), time.thread_time()
+    for environ in _requests(scenario, count):
+        for _chunk in app(environ, lambda status, _headers: statuses.append(status)):
+            pass
+    wall, cpu, thread = (
+        time.perf_counter() - wall,
+        time.process_time() - cpu,
+        time.thread_time() - thread,
+    )
+    refused = [s for s in statuses if not s.startswith("201")]
+    if refused:
+        raise SystemExit(f"scenario {scenario}: {len(refused)} answers were not 201: {refused[0]}")
+    return wall / count * 1e6, cpu / count * 1e6, thread / count * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=1500, help="per scenario and round")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--no-publish", action="store_true", help="drop realtime events")
+    parser.add_argument("--db-name", default="ks_bench")
+    args = parser.parse_args()
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{args.db_name}",
+        CONN_MAX_AGE="60",
+        DEBUG="false",
+        BENCH_BASELINE="1",
+        CHANNEL_PREFIX="ksbench",
+        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.handlers.wsgi import WSGIHandler
+
+    from support.common import bus
+
+    if args.no_publish:
+        bus._publisher.run = lambda coroutine: coroutine.close()  # type: ignore[method-assign]
+    app = WSGIHandler()
+    scenarios = ("c", "a", "b")
+    for scenario in scenarios:  # warm up: imports, caches, prepared statements
+        _run(app, scenario, 300)
+    bus.flush(60)
+    print("| round | scenario | wall µs | process CPU µs | main thread µs | publisher µs |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: |")
+    for round_ in range(1, args.rounds + 1):
+        for scenario in scenarios:
+            wall, cpu, thread = _run(app, scenario, args.requests)
+            # The publisher's backlog is charged to the scenario that made it.
+            drained = time.process_time()
+            bus.flush(60)
+            cpu += (time.process_time() - drained) / args.requests * 1e6
+            print(
+                f"| {round_} | {scenario} | {wall:.0f} | {cpu:.0f} | {thread:.0f} "
+                f"| {cpu - thread:.0f} |"
+            )
+
+
+if __name__ == "__main__":
+    main()
