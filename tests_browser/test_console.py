@@ -5,12 +5,15 @@ The customer here speaks through the live server's HTTP API (its events must be 
 the server's own process); tests_browser/test_handoff.py drives the customer's chat page.
 """
 
+import json
 import os
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from .conftest import PASSWORD
 
@@ -148,6 +151,40 @@ def test_a_script_in_a_message_shows_as_text(
     expect(last).to_contain_text('<img src=x onerror="alert(1)"><script>alert(2)</script>')
     assert meera.locator("#transcript img, #transcript script").count() == 0
     assert dialogs == []
+    context.close()
+
+
+def test_a_message_stored_while_the_transcript_is_being_fetched_still_appears(
+    browser: Browser, live_server_url: str, staff: None
+) -> None:
+    """The message's event arrives while a catch-up fetch that started before it is still
+    in flight: the console fetches again instead of relying on the stale answer."""
+    context, meera = log_in(browser, live_server_url, "supervisor_meera")
+    customer = Customer(browser.new_context().new_page(), live_server_url)
+    customer.say("I want to talk to a human agent")
+    held: list[str] = []
+
+    def hold_the_first_fetch(route: Route) -> None:
+        if held:
+            route.continue_()
+            return
+        held.append(route.request.url)
+        stale = route.fetch()  # the transcript as it is before the next message
+        request = urllib.request.Request(  # noqa: S310 - the live server's http URL
+            f"{live_server_url}/api/v1/conversations/{customer.id}/messages/",
+            data=json.dumps({"message": "Sent during the fetch"}).encode(),
+            headers={**customer.headers, "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request) as answer:  # noqa: S310 - as above
+            assert answer.status == 201
+        time.sleep(1.5)  # the page gets the message's event while this fetch is held
+        route.fulfill(response=stale)
+
+    meera.route(f"**/console/c/{customer.id}/messages/**", hold_the_first_fetch)
+    meera.goto(f"{live_server_url}/console/c/{customer.id}/")
+
+    expect(meera.locator("#transcript .msg.user").last).to_contain_text("Sent during the fetch")
+    assert len(held) == 1
     context.close()
 
 

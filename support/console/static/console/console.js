@@ -78,13 +78,18 @@
   // Transcript: append what is newer than the last message shown, never twice.
   const transcript = document.getElementById("transcript");
   let catchingUp = null;
+  let catchUpAgain = false;
   function lastId() {
     const items = transcript ? transcript.querySelectorAll("li[data-id]") : [];
     return items.length ? Number(items[items.length - 1].dataset.id) : 0;
   }
   async function catchUp() {
     if (!transcript) return;
-    if (catchingUp) return catchingUp;
+    if (catchingUp) {
+      // The fetch in flight may have started before what this call was told of: fetch again.
+      catchUpAgain = true;
+      return catchingUp;
+    }
     catchingUp = (async () => {
       const url = transcript.dataset.messagesUrl + "?after=" + lastId();
       const response = await fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
@@ -97,7 +102,13 @@
         }
       });
       transcript.lastElementChild && transcript.lastElementChild.scrollIntoView({ block: "end" });
-    })().finally(() => { catchingUp = null; });
+    })().finally(() => {
+      catchingUp = null;
+      if (catchUpAgain) {
+        catchUpAgain = false;
+        catchUp();
+      }
+    });
     return catchingUp;
   }
 
