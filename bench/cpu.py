@@ -17,6 +17,7 @@ import io
 import itertools
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -25,14 +26,16 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
-MESSAGES = [
-    "Where is my order {order}?",
-    "Can I pay by UPI?",
-    "How do I return an item?",
-    "When will {order} arrive?",
-    "What is the refund policy?",
-    "Do you deliver to Kochi?",
-]
+POST_LUA = ROOT / "bench" / "post.lua"
+
+
+def _messages() -> list[str]:
+    """The questions of bench/post.lua (its ``%s`` is the customer's order number), so that
+    both benchmarks send the same messages."""
+    block = re.search(r"local messages = \{(.*?)\n\}", POST_LUA.read_text(), re.DOTALL)
+    if block is None:
+        raise SystemExit(f"no messages table in {POST_LUA}")
+    return re.findall(r'"((?:[^"\\]|\\.)*)"', block.group(1))
 
 
 def _environ(path: str, text: str, token: str | None = None) -> dict[str, Any]:
@@ -55,14 +58,18 @@ def _environ(path: str, text: str, token: str | None = None) -> dict[str, Any]:
 
 
 def _requests(scenario: str, count: int) -> Iterator[dict[str, Any]]:
-    if scenario == "c":
-        return (_environ("/bench/insert/", "hello there") for _ in range(count))
+    messages = _messages()
+    if scenario == "c":  # post.lua's baseline body
+        return (
+            _environ("/bench/insert/", messages[i % len(messages)].replace("%s", "KS-100000"))
+            for i in range(count)
+        )
     kind = "escalated" if scenario == "a" else "open"
     targets = [line.split() for line in (RESULTS_DIR / f"targets-{kind}.txt").open()]
     return (
         _environ(
             f"/api/v1/conversations/{conversation}/messages/",
-            MESSAGES[i % len(MESSAGES)].format(order=order),
+            messages[i % len(messages)].replace("%s", order),
             token,
         )
         for i, (conversation, token, order) in zip(range(count), itertools.cycle(targets))

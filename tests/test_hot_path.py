@@ -161,7 +161,7 @@ def test_events_reach_the_channel_layer_in_the_order_they_were_published():
         asyncio.run(layer.group_discard("ordering-test", channel))
 
 
-def test_the_prepared_order_read_returns_what_the_orm_returns(require_postgres):
+def test_the_prepared_order_read_returns_what_the_orm_returns(require_postgres, monkeypatch):
     from django.utils import timezone
 
     from support.orders import services
@@ -187,11 +187,11 @@ def test_the_prepared_order_read_returns_what_the_orm_returns(require_postgres):
             },
         )
 
-    def orm(user_id, numbers, latest=3):
-        orders = Order.objects.filter(user_id=user_id)
-        if numbers:
-            return list(orders.filter(order_number__in=numbers))
-        return list(orders.order_by("-placed_at")[:latest])
+    def orm(user_id, numbers, latest):
+        """orders_for as it reads on other databases: its ORM branch."""
+        with monkeypatch.context() as patch:
+            patch.setattr(services.prepared, "available", lambda: False)
+            return services.orders_for(user_id=user_id, numbers=numbers, latest=latest)
 
     def fields(orders):
         return [
