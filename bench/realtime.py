@@ -401,7 +401,7 @@ async def _warm_http(spare: Target, http_port: int) -> None:
 async def _client(
     args: argparse.Namespace, seeded: Seeded, ws_port: int, http_port: int
 ) -> ClientRun:
-    from channels_redis.core import RedisChannelLayer
+    from channels_redis.pubsub import RedisPubSubChannelLayer
     from websockets.asyncio.client import connect
     from websockets.typing import Origin, Subprotocol
 
@@ -427,7 +427,7 @@ async def _client(
         readers.append(asyncio.create_task(_reader(ws, socket_id, received, closed)))
         return ws
 
-    layer = RedisChannelLayer(hosts=[args.redis_url], prefix=args.prefix)
+    layer = RedisPubSubChannelLayer(hosts=[args.redis_url], prefix=args.prefix)
     probe_channel = await layer.new_channel()
     await layer.group_add(PROBE_GROUP, probe_channel)
     try:
@@ -520,7 +520,7 @@ async def _client(
         with contextlib.suppress(Exception):
             await layer.group_discard(PROBE_GROUP, probe_channel)
         with contextlib.suppress(Exception):
-            await layer.close_pools()
+            await layer.flush()  # closes its connections
     return ClientRun(
         posts=posts,
         received=received,
@@ -963,7 +963,7 @@ def _report(
         f"- revision: {_revision(args)}",
         f"- server: {serving}; DEBUG=false, PostgreSQL database `{args.db_name}` on "
         f"{HOST}:{args.db_port}",
-        f"- channel layer: channels_redis RedisChannelLayer, {args.redis_url}, prefix "
+        f"- channel layer: channels_redis RedisPubSubChannelLayer, {args.redis_url}, prefix "
         f"`{args.prefix}`",
         f"- sockets: {args.conversations} customer "
         f"sockets (one per escalated conversation, all assigned to the agent) + 1 agent socket "

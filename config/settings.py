@@ -138,17 +138,16 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-# Realtime: the Redis channel layer when REDIS_URL is set, in-memory otherwise.
+# Realtime: the Redis pub/sub channel layer when REDIS_URL is set, in-memory otherwise. A group
+# is a Redis channel, so the web process publishes an event with one PUBLISH per group
+# (support/common/bus.py).
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                # redis-py 8 gives each read 5 s by default, exactly channels_redis's blocking
-                # wait for messages: an idle layer then times out and drops its socket
-                # (django/channels_redis#422). The read must outlast the wait.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "hosts": [{"address": REDIS_URL}],
                 "prefix": env.str("CHANNEL_PREFIX", default="ks"),
             },
         }

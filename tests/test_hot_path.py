@@ -2,18 +2,14 @@
 every rule. On PostgreSQL a message and an assistant reply are each stored by one statement
 (support.conversations.statements); elsewhere, and for every refusal, the general path runs."""
 
-import asyncio
 import datetime as dt
 import json
 
 import pytest
-from channels.layers import get_channel_layer
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from support.api.serializers import UserMessageOutput
-from support.common import bus
 from support.conversations import actions
 from support.conversations.models import SupportMessage
 from support.conversations.statements import store_message
@@ -136,29 +132,6 @@ def test_the_message_answer_has_exactly_its_documented_shape(make_customer, stat
     assert response.status_code == 201
     assert body == json.loads(json.dumps(UserMessageOutput(body).data))
     assert ("ai_response" in body) == (status == "open")
-
-
-@pytest.mark.skipif(
-    "redis" not in settings.CHANNEL_LAYERS["default"]["BACKEND"].lower(),
-    reason="needs the Redis channel layer: set REDIS_URL",
-)
-def test_events_reach_the_channel_layer_in_the_order_they_were_published():
-    layer = get_channel_layer()
-    channel = asyncio.run(layer.new_channel())
-    asyncio.run(layer.group_add("ordering-test", channel))
-    try:
-        for i in range(50):
-            bus.publish(
-                bus.Event(type="n", conversation_id="c", data={"i": i}, groups=("ordering-test",))
-            )
-        assert bus.flush()
-
-        async def receive_all():
-            return [(await layer.receive(channel))["event"]["data"]["i"] for _ in range(50)]
-
-        assert asyncio.run(receive_all()) == list(range(50))
-    finally:
-        asyncio.run(layer.group_discard("ordering-test", channel))
 
 
 def test_the_prepared_order_read_returns_what_the_orm_returns(require_postgres, monkeypatch):

@@ -20,7 +20,7 @@ def socket(path):
 
 
 def run(coroutine_function):
-    async_to_sync(coroutine_function)()
+    return async_to_sync(coroutine_function)()
 
 
 async def receive_types(communicator, count):
@@ -181,21 +181,52 @@ def test_an_agent_cannot_watch_what_does_not_exist(anu):
     run(scenario)
 
 
-def test_a_full_publisher_queue_drops_events_and_logs_once_per_thousand(monkeypatch, caplog):
-    publisher = bus._PublisherLoop()
-    monkeypatch.setattr(publisher, "MAX_QUEUED", 0)
-    sent = []
+def test_when_redis_refuses_the_event_is_logged_and_the_message_is_still_stored(
+    make_customer, settings, caplog
+):
+    customer = make_customer("escalated")
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"], "prefix": "ks-down"},
+        }
+    }
 
-    async def event(i):
-        sent.append(i)
+    with caplog.at_level(logging.ERROR, logger="support.common.bus"):
+        response = customer.client().post(
+            customer.url("messages/"), {"message": "Still there?"}, format="json"
+        )
 
-    with caplog.at_level(logging.WARNING, logger="support.common.bus"):
-        for i in range(2001):
-            publisher.run(event(i))
-
-    assert publisher.dropped == 2001
-    assert sent == []
+    assert response.status_code == 201
+    assert customer.conversation().messages.filter(text="Still there?").count() == 1
     assert [r.getMessage() for r in caplog.records] == [
-        f"realtime queue full; events dropped so far: {n}; clients catch up"
-        for n in (1, 1001, 2001)
+        f"could not publish message.created to conversation.{customer.conversation_id}"
     ]
+    assert "Connection refused" in caplog.text
+
+
+def test_events_reach_a_subscribed_socket_process_in_the_order_they_were_published(settings):
+    """The web process publishes with its own synchronous client; a layer in another event
+    loop, as the socket process has, receives every event of the group, in order."""
+    if "redis" not in settings.CHANNEL_LAYERS["default"]["BACKEND"].lower():
+        pytest.skip("needs the Redis channel layer: set REDIS_URL")
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+
+    def publish_fifty():
+        for i in range(50):
+            bus.publish(
+                bus.Event(type="n", conversation_id="c", data={"i": i}, groups=("ordering-test",))
+            )
+
+    async def scenario():
+        channel = await layer.new_channel()
+        await layer.group_add("ordering-test", channel)
+        try:
+            await sync_to_async(publish_fifty, thread_sensitive=False)()
+            return [(await layer.receive(channel))["event"]["data"]["i"] for _ in range(50)]
+        finally:
+            await layer.group_discard("ordering-test", channel)
+
+    assert run(scenario) == list(range(50))
