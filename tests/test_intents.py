@@ -191,6 +191,11 @@ def test_the_fast_path_predicts_what_the_pipelines_predict():
     ):
         expected = pipeline.predict_proba(texts)
         assert np.allclose(fast.predict_proba(texts), expected, atol=1e-5)
+        # Again, now that every word's n-grams are remembered, and one text at a time.
+        assert np.allclose(fast.predict_proba(texts), expected, atol=1e-5)
+        assert np.allclose(
+            np.vstack([fast.predict_proba([t]) for t in reversed(texts)]), expected[::-1], atol=1e-5
+        )
         assert list(fast.classes_) == list(pipeline.classes_)
 
 

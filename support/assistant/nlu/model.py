@@ -18,6 +18,7 @@ go through ``LinearTextModel``, the same arithmetic as the pipelines without sci
 per-call overhead.
 """
 
+import functools
 import hashlib
 import logging
 import pickle
@@ -154,6 +155,10 @@ def _compact(pipeline: Pipeline) -> Pipeline:
     return pipeline
 
 
+# Words whose character n-grams are remembered, per model (a few MB at most).
+WORD_CACHE_SIZE = 50_000
+
+
 class LinearTextModel:
     """The fitted pipeline's prediction, without scikit-learn's per-call overhead.
 
@@ -162,6 +167,12 @@ class LinearTextModel:
     arithmetic (n-gram counts, sublinear tf, idf, l2 norm per vectorizer, linear scores,
     softmax or logistic) straight from the fitted attributes; tests/test_intents.py checks it
     against ``Pipeline.predict_proba``.
+
+    The text is normalised once for all vectorizers (they share ``normalize`` as their
+    preprocessor). Character n-grams inside words (``char_wb``) depend on one word alone, so
+    each word's vocabulary indices are computed once and remembered: chat messages are made
+    of the same few thousand words, and a word seen before costs one dictionary lookup
+    instead of its n-grams (``WORD_CACHE_SIZE`` words per model, least recently used out).
     """
 
     def __init__(self, pipeline: Pipeline) -> None:
@@ -176,10 +187,11 @@ class LinearTextModel:
         for vectorizer in vectorizers:
             if vectorizer.norm != "l2" or not vectorizer.use_idf:
                 raise ValueError("LinearTextModel expects l2-normalised tf-idf features")
+            if vectorizer.preprocessor is not normalize:
+                raise ValueError("LinearTextModel expects normalize as the preprocessor")
             self._blocks.append(
                 (
-                    vectorizer.build_analyzer(),
-                    vectorizer.vocabulary_,
+                    self._indexer(vectorizer),
                     vectorizer.idf_.astype(np.float64),
                     offset,
                     vectorizer.sublinear_tf,
@@ -192,15 +204,45 @@ class LinearTextModel:
         self._intercept = classifier.intercept_.astype(np.float64)
         self._binary = len(self.classes_) == 2
 
+    @staticmethod
+    def _indexer(vectorizer: TfidfVectorizer) -> Any:
+        """A function from normalised text to the vocabulary indices of its n-grams, one per
+        occurrence, as the vectorizer's analyzer finds them."""
+        vocabulary = vectorizer.vocabulary_
+        if vectorizer.analyzer == "char_wb":
+
+            @functools.lru_cache(maxsize=WORD_CACHE_SIZE)
+            def word_indices(word: str) -> tuple[int, ...]:
+                # The n-grams scikit-learn's _char_wb_ngrams makes of one word.
+                ngrams = vectorizer._char_wb_ngrams(word)
+                return tuple(i for g in ngrams if (i := vocabulary.get(g)) is not None)
+
+            def char_wb(text: str) -> list[int]:
+                indices: list[int] = []
+                for word in text.split():
+                    indices += word_indices(word)
+                return indices
+
+            return char_wb
+        if vectorizer.analyzer == "word":
+            tokenize = vectorizer.build_tokenizer()
+            stop_words = vectorizer.get_stop_words()
+
+            def words(text: str) -> list[int]:
+                ngrams = vectorizer._word_ngrams(tokenize(text), stop_words)
+                return [i for g in ngrams if (i := vocabulary.get(g)) is not None]
+
+            return words
+        raise ValueError(f"LinearTextModel does not handle the {vectorizer.analyzer!r} analyzer")
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         return np.vstack([self._one(text) for text in texts])
 
     def _one(self, text: str) -> np.ndarray:
+        text = normalize(text)
         scores = self._intercept.copy()
-        for analyzer, vocabulary, idf, offset, sublinear in self._blocks:
-            counts = Counter(
-                index for token in analyzer(text) if (index := vocabulary.get(token)) is not None
-            )
+        for indexer, idf, offset, sublinear in self._blocks:
+            counts = Counter(indexer(text))
             if not counts:
                 continue
             indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
