@@ -32,7 +32,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,8 @@ class Measurement:
     socket_errors: int
     timeouts: int
     first_bad: str = ""
+    # CPU seconds per request spent by each kind of process during the measurement, in µs.
+    cpu_us: dict[str, float] = field(default_factory=dict)
 
 
 class BenchError(Exception):
@@ -358,12 +360,51 @@ def _wrk(
     return result
 
 
+CPU_KINDS = ("server", "postgres", "redis", "wrk")
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_by_process(server_session: int) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the server's process group, PostgreSQL's
+    processes, Redis and wrk, read from /proc (Linux). Processes that ended are not counted:
+    every one of these outlives a measurement."""
+    totals = dict.fromkeys(CPU_KINDS, 0.0)
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue  # ended meanwhile
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        session, cpu = int(fields[3]), (int(fields[11]) + int(fields[12])) / _TICK
+        if session == server_session:
+            totals["server"] += cpu
+        elif name.startswith(("postgres", "postmaster")):
+            totals["postgres"] += cpu
+        elif name.startswith("redis-server"):
+            totals["redis"] += cpu
+        elif name == "wrk":
+            totals["wrk"] += cpu
+    return totals
+
+
 def _measure(
-    port: int, scenario: str, connections: int, rnd: int, args: argparse.Namespace, files: Any
+    port: int,
+    scenario: str,
+    connections: int,
+    rnd: int,
+    args: argparse.Namespace,
+    files: Any,
+    server_session: int,
 ) -> Measurement:
     _drain(port)
+    before = _cpu_by_process(server_session)
     raw = _wrk(port, scenario, connections, args.duration, files, args.wrk_threads)
+    after = _cpu_by_process(server_session)
     seconds = raw["duration_us"] / 1e6
+    requests = max(raw["requests"], 1)
     return Measurement(
         scenario=scenario,
         connections=connections,
@@ -381,6 +422,7 @@ def _measure(
         socket_errors=raw["connect_errors"] + raw["read_errors"] + raw["write_errors"],
         timeouts=raw["timeouts"],
         first_bad=raw["first_bad"],
+        cpu_us={k: (after[k] - before[k]) / requests * 1e6 for k in CPU_KINDS},
     )
 
 
@@ -417,6 +459,28 @@ def _table(measurements: list[Measurement], connections: list[int]) -> str:
                 f"{_median([m.p50_ms for m in ms]):.1f} | {_median([m.p99_ms for m in ms]):.1f} | "
                 f"{ratio} | {target} | {failed} |"
             )
+    return "\n".join(rows)
+
+
+def _cpu_table(measurements: list[Measurement], connections: list[int]) -> str:
+    """CPU per request by process: where each scenario's cost goes, on the shared cores."""
+    rows = [
+        "| scenario | clients | server | PostgreSQL | Redis | wrk | total | total vs (c) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for conc in connections:
+        totals: dict[str, float] = {}
+        for scenario in ("baseline", "escalated", "assistant"):
+            ms = [m for m in measurements if m.scenario == scenario and m.connections == conc]
+            if ms:
+                cpu = {k: _median([m.cpu_us.get(k, 0.0) for m in ms]) for k in CPU_KINDS}
+                totals[scenario] = sum(cpu.values())
+                ratio = totals[scenario] / totals["baseline"] if "baseline" in totals else 0.0
+                cells = " | ".join(f"{cpu[k]:.0f}" for k in CPU_KINDS)
+                rows.append(
+                    f"| {TITLES[scenario]} | {conc} | {cells} | {totals[scenario]:.0f} "
+                    f"| {ratio:.2f} |"
+                )
     return "\n".join(rows)
 
 
@@ -481,6 +545,12 @@ def _report(
         f"After the run: conversations by kind and status {check['conversations']}, "
         f"messages by sender {check['messages_by_sender']}, "
         f"baseline rows {check['baseline_rows']}.",
+        "",
+        "CPU time per request by process, in µs (user + system, from /proc, medians over "
+        "rounds): the server's workers, PostgreSQL's backends, Redis and wrk share the "
+        "machine's cores, so the total is what one request costs the machine.",
+        "",
+        _cpu_table(measurements, args.connections),
     ]
     bad = [m for m in measurements if m.first_bad]
     for m in bad[:3]:
@@ -602,7 +672,7 @@ def main(argv: list[str]) -> int:
         for rnd in range(1, args.rounds + 1):
             for conc in args.connections:
                 for scenario in args.scenarios:
-                    m = _measure(port, scenario, conc, rnd, args, files)
+                    m = _measure(port, scenario, conc, rnd, args, files, server.pid)
                     measurements.append(m)
                     failed = m.bad_status + m.wrong_body + m.socket_errors + m.timeouts
                     print(
