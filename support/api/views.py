@@ -81,7 +81,7 @@ def _conversation_body(actor: Actor, conversation: SupportConversation) -> Any:
     return output(conversation).data
 
 
-def _user_message_body(message: SupportMessage, ai_reply: SupportMessage | None = None) -> Any:
+def user_message_body(message: SupportMessage, ai_reply: SupportMessage | None = None) -> Any:
     """The shape of ``UserMessageOutput``, built directly: this is the busiest answer, and a
     serializer instance deep-copies its fields on every call (tests check both agree)."""
     body: dict[str, Any] = {
@@ -104,7 +104,7 @@ def _user_message_body(message: SupportMessage, ai_reply: SupportMessage | None 
 
 def _rebuild_user_message_body(message: SupportMessage) -> Any:
     reply = message.replies.filter(sender=Sender.AI).first()
-    return _user_message_body(message, reply)
+    return user_message_body(message, reply)
 
 
 class ConversationCreateThrottle(SimpleRateThrottle):
@@ -223,7 +223,7 @@ class MessagesView(APIView):
             )
         except Replay as replay:
             return _replay(replay.record, _rebuild_user_message_body)
-        body = _user_message_body(turn.message, turn.ai_reply)
+        body = user_message_body(turn.message, turn.ai_reply)
         store_response(turn.idempotency_record, status.HTTP_201_CREATED, body)
         return Response(body, status=status.HTTP_201_CREATED)
 
