@@ -22,6 +22,7 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import shlex
 import shutil
 import signal
@@ -77,6 +78,7 @@ class Measurement:
     first_bad: str = ""
     # CPU seconds per request spent by each kind of process during the measurement, in µs.
     cpu_us: dict[str, float] = field(default_factory=dict)
+    cpu_ended: list[str] = field(default_factory=list)  # kinds of which a process ended
 
 
 class BenchError(Exception):
@@ -364,11 +366,10 @@ CPU_KINDS = ("server", "postgres", "redis", "wrk")
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_by_process(server_session: int) -> dict[str, float]:
-    """CPU seconds (user + system) used so far by the server's process group, PostgreSQL's
-    processes, Redis and wrk, read from /proc (Linux). Processes that ended are not counted:
-    every one of these outlives a measurement."""
-    totals = dict.fromkeys(CPU_KINDS, 0.0)
+def _cpu_by_process(server_session: int) -> dict[int, tuple[str, float]]:
+    """pid -> (kind, CPU seconds used so far, user + system) for the server's process group,
+    PostgreSQL's processes and Redis, read from /proc (Linux)."""
+    found = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -380,14 +381,24 @@ def _cpu_by_process(server_session: int) -> dict[str, float]:
         fields = stat[stat.rindex(")") + 2 :].split()
         session, cpu = int(fields[3]), (int(fields[11]) + int(fields[12])) / _TICK
         if session == server_session:
-            totals["server"] += cpu
+            found[int(entry.name)] = ("server", cpu)
         elif name.startswith(("postgres", "postmaster")):
-            totals["postgres"] += cpu
+            found[int(entry.name)] = ("postgres", cpu)
         elif name.startswith("redis-server"):
-            totals["redis"] += cpu
-        elif name == "wrk":
-            totals["wrk"] += cpu
-    return totals
+            found[int(entry.name)] = ("redis", cpu)
+    return found
+
+
+def _cpu_used(
+    before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]
+) -> tuple[dict[str, float], set[str]]:
+    """CPU seconds by kind between two snapshots, and the kinds of which a process ended in
+    between (its last CPU time is unknown, so that kind's figure is a little low)."""
+    used = dict.fromkeys(CPU_KINDS, 0.0)
+    for pid, (kind, cpu) in after.items():
+        used[kind] += cpu - before.get(pid, (kind, 0.0))[1]
+    ended = {kind for pid, (kind, _) in before.items() if pid not in after}
+    return used, ended
 
 
 def _measure(
@@ -400,9 +411,12 @@ def _measure(
     server_session: int,
 ) -> Measurement:
     _drain(port)
-    before = _cpu_by_process(server_session)
+    before, children = _cpu_by_process(server_session), resource.getrusage(resource.RUSAGE_CHILDREN)
     raw = _wrk(port, scenario, connections, args.duration, files, args.wrk_threads)
-    after = _cpu_by_process(server_session)
+    after, waited = _cpu_by_process(server_session), resource.getrusage(resource.RUSAGE_CHILDREN)
+    used, ended = _cpu_used(before, after)
+    # wrk has ended and been waited for: it is the only child that adds to RUSAGE_CHILDREN.
+    used["wrk"] = waited.ru_utime + waited.ru_stime - children.ru_utime - children.ru_stime
     seconds = raw["duration_us"] / 1e6
     requests = max(raw["requests"], 1)
     return Measurement(
@@ -422,7 +436,8 @@ def _measure(
         socket_errors=raw["connect_errors"] + raw["read_errors"] + raw["write_errors"],
         timeouts=raw["timeouts"],
         first_bad=raw["first_bad"],
-        cpu_us={k: (after[k] - before[k]) / requests * 1e6 for k in CPU_KINDS},
+        cpu_us={k: used[k] / requests * 1e6 for k in CPU_KINDS},
+        cpu_ended=sorted(ended),
     )
 
 
@@ -474,9 +489,10 @@ def _cpu_table(measurements: list[Measurement], connections: list[int]) -> str:
             ms = [m for m in measurements if m.scenario == scenario and m.connections == conc]
             if ms:
                 cpu = {k: _median([m.cpu_us.get(k, 0.0) for m in ms]) for k in CPU_KINDS}
+                ended = {k for m in ms for k in m.cpu_ended}
                 totals[scenario] = sum(cpu.values())
                 ratio = totals[scenario] / totals["baseline"] if "baseline" in totals else 0.0
-                cells = " | ".join(f"{cpu[k]:.0f}" for k in CPU_KINDS)
+                cells = " | ".join(f"{cpu[k]:.0f}{'*' if k in ended else ''}" for k in CPU_KINDS)
                 rows.append(
                     f"| {TITLES[scenario]} | {conc} | {cells} | {totals[scenario]:.0f} "
                     f"| {ratio:.2f} |"
@@ -548,7 +564,9 @@ def _report(
         "",
         "CPU time per request by process, in µs (user + system, from /proc, medians over "
         "rounds): the server's workers, PostgreSQL's backends, Redis and wrk share the "
-        "machine's cores, so the total is what one request costs the machine.",
+        "machine's cores, so the total is what one request costs the machine. `*`: a "
+        "process of that kind ended during a measurement (a database connection past "
+        "CONN_MAX_AGE, an autovacuum worker), and its last CPU time is not counted.",
         "",
         _cpu_table(measurements, args.connections),
     ]
