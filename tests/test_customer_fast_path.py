@@ -6,8 +6,12 @@ import re
 
 import pytest
 from django.test import TestCase
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.throttling import BaseThrottle
 
 from support.api import customer_messages
+from support.api.views import MessagesView
 from support.conversations.models import SupportMessage
 
 from .conftest import Staff
@@ -150,3 +154,27 @@ def test_reading_messages_goes_to_the_api_view(customer, client, api_view_calls)
 
     assert response.status_code == 200
     assert api_view_calls == ["GET"]
+
+
+class AllowAll(BaseThrottle):
+    def allow_request(self, request, view):
+        return True
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value"),
+    [
+        ("throttle_classes", [AllowAll]),
+        ("permission_classes", [AllowAny]),
+        ("renderer_classes", [JSONRenderer, BrowsableAPIRenderer]),
+    ],
+)
+def test_a_check_added_to_the_api_view_is_not_skipped(
+    customer, client, api_view_calls, monkeypatch, attribute, value
+):
+    monkeypatch.setattr(MessagesView, attribute, value)
+
+    response = _post(client, customer.conversation_id, customer.token)
+
+    assert response.status_code == 201
+    assert api_view_calls == ["POST"]

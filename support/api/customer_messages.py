@@ -10,8 +10,9 @@ answer body and renderer, and the same error body for a refusal. The common case
 - no ``Idempotency-Key``;
 - a JSON body in UTF-8 that is exactly ``{"message": <valid text>}``, within Django's upload
   limit;
-- an ``Accept`` header that is absent, ``*/*`` or ``application/json``, and the API's one
-  renderer (JSON; with DEBUG the browsable API is a second one).
+- an ``Accept`` header that is absent, ``*/*`` or ``application/json``;
+- MessagesView with one renderer (JSON; with DEBUG the browsable API is a second one) and no
+  permission or throttle classes.
 
 Anything else goes to MessagesView unchanged, which answers every error as before (an
 invalid token, a body that fails validation) and gives the OpenAPI schema. Nothing is
@@ -68,7 +69,7 @@ def _customer_post(request: HttpRequest, conversation_id: UUID) -> HttpResponse 
         or meta.get("HTTP_ACCEPT") not in _ACCEPTED
         or request.content_type != "application/json"
         or (request.content_params or {}).get("charset", "").lower() not in _CHARSETS
-        or len(MessagesView.renderer_classes) != 1
+        or not _nothing_more_in_the_api_view()
         or not _within_upload_limit(meta.get("CONTENT_LENGTH"))
     ):
         return None
@@ -86,6 +87,17 @@ def _customer_post(request: HttpRequest, conversation_id: UUID) -> HttpResponse 
             answer["WWW-Authenticate"] = "Token"
         return answer
     return _json(user_message_body(turn.message, turn.ai_reply), 201)
+
+
+def _nothing_more_in_the_api_view() -> bool:
+    """MessagesView has one renderer (JSON) and no permission or throttle classes: the only
+    checks of its own are the ones above. Should that change, it answers every request."""
+    view = MessagesView
+    return (
+        len(view.renderer_classes) == 1
+        and not view.permission_classes
+        and not view.throttle_classes
+    )
 
 
 def _within_upload_limit(content_length: str | None) -> bool:
