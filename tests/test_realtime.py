@@ -205,6 +205,58 @@ def test_when_redis_refuses_the_event_is_logged_and_the_message_is_still_stored(
     assert "Connection refused" in caplog.text
 
 
+def test_after_a_failed_publish_redis_is_left_alone_for_a_pause(
+    make_customer, settings, caplog, monkeypatch
+):
+    customer = make_customer("escalated")
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"], "prefix": "ks-down"},
+        }
+    }
+    clock = [1000.0]
+    monkeypatch.setattr(bus, "monotonic", lambda: clock[0])
+
+    def say(text):
+        response = customer.client().post(
+            customer.url("messages/"), {"message": text}, format="json"
+        )
+        assert response.status_code == 201
+
+    def logged():
+        lines = [r.getMessage() for r in caplog.records]
+        caplog.clear()
+        return lines
+
+    failed = f"could not publish message.created to conversation.{customer.conversation_id}"
+    with caplog.at_level(logging.WARNING, logger="support.common.bus"):
+        say("one")
+        assert logged() == [failed]
+        say("two")  # within the pause: not sent, not tried
+        say("three")
+        assert logged() == []
+        clock[0] += bus.PAUSE_AFTER_FAILURE_SECONDS
+        say("four")  # tried again, and Redis still refuses
+        assert logged() == [failed]
+        from channels.layers import get_channel_layer
+
+        sent = []
+        publisher = bus._redis_groups(get_channel_layer())
+        monkeypatch.setattr(publisher.shards[0], "publish", lambda *args: sent.append(args))
+        say("five")  # still paused
+        clock[0] += bus.PAUSE_AFTER_FAILURE_SECONDS
+        say("six")  # Redis answers again
+
+    assert [channel for channel, _ in sent] == [
+        f"ks-down__group__conversation.{customer.conversation_id}"
+    ]
+    assert logged() == [
+        "realtime events are sent again; 3 were dropped while Redis failed; clients catch up"
+    ]
+    assert customer.conversation().messages.filter(sender="user").count() == 6
+
+
 def test_events_reach_a_subscribed_socket_process_in_the_order_they_were_published(settings):
     """The web process publishes with its own synchronous client; a layer in another event
     loop, as the socket process has, receives every event of the group, in order."""

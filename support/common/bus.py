@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from time import monotonic
 from typing import Any
 
 import redis
@@ -36,6 +37,10 @@ logger = logging.getLogger(__name__)
 # Redis refused connections, and every request that changes something publishes.
 PUBLISH_TIMEOUT_SECONDS = 1.0
 PUBLISH_RETRIES = 1
+# After a failed publish, events are dropped without trying Redis for this long, so a Redis
+# that does not answer costs a request thread one timeout per pause, not one per event (an
+# escalation tells up to 200 waiting customers their new place in the queue).
+PAUSE_AFTER_FAILURE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -101,15 +106,32 @@ class _RedisGroups:
         self.layer = layer
         self.prefix = config.get("prefix", "asgi")
         self.shards = [_client(host) for host in decode_hosts(config.get("hosts"))]
+        self.paused_until = 0.0
+        self.dropped = 0  # while paused (counted without a lock: a figure for the log)
 
     def channel(self, group: str) -> str:
         return f"{self.prefix}__group__{group}"  # RedisPubSubLoopLayer._get_group_channel_name
 
     def send(self, groups: Iterable[str], message: dict[str, Any]) -> None:
+        """Raises what redis-py raises, and then drops events for PAUSE_AFTER_FAILURE_SECONDS."""
+        if monotonic() < self.paused_until:
+            self.dropped += 1
+            return
         payload = self.layer.serialize(message)
-        for group in groups:
-            channel = self.channel(group)
-            self.shards[_consistent_hash(channel, len(self.shards))].publish(channel, payload)
+        try:
+            for group in groups:
+                channel = self.channel(group)
+                self.shards[_consistent_hash(channel, len(self.shards))].publish(channel, payload)
+        except Exception:
+            self.paused_until = monotonic() + PAUSE_AFTER_FAILURE_SECONDS
+            raise
+        if self.dropped:
+            logger.warning(
+                "realtime events are sent again; %d were dropped while Redis failed; "
+                "clients catch up",
+                self.dropped,
+            )
+            self.dropped = 0
 
 
 def _client(host: dict[str, Any]) -> redis.Redis:
