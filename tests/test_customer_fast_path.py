@@ -6,11 +6,14 @@ import re
 
 import pytest
 from django.test import TestCase
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.throttling import BaseThrottle
+from rest_framework.versioning import AcceptHeaderVersioning
 
 from support.api import customer_messages
+from support.api.authentication import ConversationTokenAuthentication
 from support.api.views import MessagesView
 from support.conversations.models import SupportMessage
 
@@ -128,6 +131,13 @@ def test_a_message_stored_by_the_fast_path_is_the_api_views_message(customer, cl
         ({"body": '{"message": NaN}'}, 400, "malformed_request"),
         ({"body": "{"}, 400, "malformed_request"),
         ({"body": "[]"}, 400, "invalid"),
+        ({"query": "?format=xml"}, 404, "not_found"),
+        ({"query": "?format=json"}, 201, None),
+        (
+            {"HTTP_X_CONVERSATION_TOKEN": "not-a-token", "body": "[" * 100_000 + "]" * 100_000},
+            401,
+            "invalid_token",
+        ),
     ],
 )
 def test_every_other_request_goes_to_the_api_view(
@@ -136,12 +146,11 @@ def test_every_other_request_goes_to_the_api_view(
     change = dict(change)
     body = change.pop("body", BODY)
     content_type = change.pop("content_type", "application/json")
+    url = customer.url("messages/") + change.pop("query", "")
     headers = {"HTTP_X_CONVERSATION_TOKEN": customer.token, **change}
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        response = client.generic(
-            "POST", customer.url("messages/"), body, content_type=content_type, **headers
-        )
+        response = client.generic("POST", url, body, content_type=content_type, **headers)
 
     assert api_view_calls == ["POST"]
     assert response.status_code == status, response.content
@@ -167,6 +176,9 @@ class AllowAll(BaseThrottle):
         ("throttle_classes", [AllowAll]),
         ("permission_classes", [AllowAny]),
         ("renderer_classes", [JSONRenderer, BrowsableAPIRenderer]),
+        ("authentication_classes", [ConversationTokenAuthentication]),
+        ("parser_classes", [JSONParser, FormParser]),
+        ("versioning_class", AcceptHeaderVersioning),
     ],
 )
 def test_a_check_added_to_the_api_view_is_not_skipped(

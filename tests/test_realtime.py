@@ -1,7 +1,10 @@
 """WebSockets: who may connect, what each side receives, and that private notes and
 dropped AI replies never reach the customer."""
 
+import contextlib
 import logging
+import threading
+from socket import create_server
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -255,6 +258,66 @@ def test_after_a_failed_publish_redis_is_left_alone_for_a_pause(
         "realtime events are sent again; 3 were dropped while Redis failed; clients catch up"
     ]
     assert customer.conversation().messages.filter(sender="user").count() == 6
+
+
+def test_a_redis_that_does_not_answer_costs_one_timeout_and_no_retry(settings, caplog, monkeypatch):
+    """A server that accepts connections and never answers. The publish's own timeout wins
+    over one in the URL, and a timeout is not retried (one connection)."""
+    server = create_server(("127.0.0.1", 0))
+    accepted = []
+
+    def accept():
+        with contextlib.suppress(OSError):
+            while True:
+                accepted.append(server.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+    monkeypatch.setattr(bus, "_TIMEOUTS", {"socket_timeout": 0.2, "socket_connect_timeout": 0.2})
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [f"redis://127.0.0.1:{server.getsockname()[1]}/0?socket_timeout=30"],
+                "prefix": "ks-silent",
+            },
+        }
+    }
+    event = bus.Event(type="ping", conversation_id="c", data={}, groups=("somewhere",))
+    publishing = threading.Thread(target=bus.publish, args=(event,))
+    try:
+        with caplog.at_level(logging.ERROR, logger="support.common.bus"):
+            publishing.start()
+            publishing.join(10)  # 0.2 s expected; 30 s if the URL's timeout applied
+        assert not publishing.is_alive()
+    finally:
+        server.close()
+        for connection in accepted:
+            connection.close()
+
+    assert len(accepted) == 1
+    assert [r.getMessage() for r in caplog.records] == ["could not publish ping to somewhere"]
+    assert "Timeout" in caplog.text
+
+
+def test_a_sentinel_setup_publishes_through_the_layers_own_group_send(settings, monkeypatch):
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [{"sentinels": [("127.0.0.1", 1)], "master_name": "support"}],
+                "prefix": "ks-sentinel",
+            },
+        }
+    }
+    sent = []
+
+    async def send(layer, groups, message):
+        sent.append((list(groups), message["event"]["type"]))
+
+    monkeypatch.setattr(bus, "_send", send)
+    bus.publish(bus.Event(type="ping", conversation_id="c", data={}, groups=("a", "b")))
+
+    assert sent == [(["a", "b"], "ping")]
 
 
 def test_events_reach_a_subscribed_socket_process_in_the_order_they_were_published(settings):

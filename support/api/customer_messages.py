@@ -11,8 +11,10 @@ answer body and renderer, and the same error body for a refusal. The common case
 - a JSON body in UTF-8 that is exactly ``{"message": <valid text>}``, within Django's upload
   limit;
 - an ``Accept`` header that is absent, ``*/*`` or ``application/json``;
-- MessagesView with one renderer (JSON; with DEBUG the browsable API is a second one) and no
-  permission or throttle classes.
+- no query string (``?format=`` chooses a renderer);
+- MessagesView set up as today: the staff token, then the conversation token, authenticate
+  first; JSON is its one parser and its one renderer (with DEBUG the browsable API is a
+  second one); no permission, throttle or versioning classes.
 
 Anything else goes to MessagesView unchanged, which answers every error as before (an
 invalid token, a body that fails validation) and gives the OpenAPI schema. Nothing is
@@ -26,6 +28,7 @@ from uuid import UUID
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from rest_framework import serializers
+from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 
 from support.assistant.turns import handle_customer_message
@@ -33,7 +36,11 @@ from support.common.errors import SupportError
 from support.conversations.selectors import customer_for_token
 
 from . import serializers as s
-from .authentication import CONVERSATION_TOKEN_HEADER
+from .authentication import (
+    CONVERSATION_TOKEN_HEADER,
+    AgentTokenAuthentication,
+    ConversationTokenAuthentication,
+)
 from .views import MessagesView, user_message_body
 
 _api_view = MessagesView.as_view()
@@ -67,18 +74,20 @@ def _customer_post(request: HttpRequest, conversation_id: UUID) -> HttpResponse 
         secret is None
         or any(header in meta for header in _HEADERS_FOR_THE_API_VIEW)
         or meta.get("HTTP_ACCEPT") not in _ACCEPTED
+        or meta.get("QUERY_STRING")  # ?format= is content negotiation too
         or request.content_type != "application/json"
         or (request.content_params or {}).get("charset", "").lower() not in _CHARSETS
         or not _nothing_more_in_the_api_view()
         or not _within_upload_limit(meta.get("CONTENT_LENGTH"))
     ):
         return None
-    text = _message_text(request.body)
-    if text is None:
-        return None
+    # The token first, as DRF authenticates before it parses.
     actor = customer_for_token(secret)
     if actor is None:
         return None  # MessagesView answers 401 invalid_token
+    text = _message_text(request.body)
+    if text is None:
+        return None
     try:
         turn = handle_customer_message(actor=actor, conversation_id=conversation_id, text=text)
     except SupportError as error:  # a refusal: answered as support.api.errors does
@@ -90,18 +99,24 @@ def _customer_post(request: HttpRequest, conversation_id: UUID) -> HttpResponse 
 
 
 def _nothing_more_in_the_api_view() -> bool:
-    """MessagesView has one renderer (JSON) and no permission or throttle classes: the only
-    checks of its own are the ones above. Should that change, it answers every request."""
+    """MessagesView is set up as this path assumes: the staff token (``Authorization`` only)
+    and then the conversation token authenticate first, JSON is its one parser and renderer,
+    and it has no permission, throttle or versioning classes. Should any of that change, it
+    answers every request."""
     view = MessagesView
     return (
-        len(view.renderer_classes) == 1
+        list(view.authentication_classes[:2])
+        == [AgentTokenAuthentication, ConversationTokenAuthentication]
+        and list(view.parser_classes) == [JSONParser]
+        and len(view.renderer_classes) == 1
         and not view.permission_classes
         and not view.throttle_classes
+        and view.versioning_class is None
     )
 
 
 def _within_upload_limit(content_length: str | None) -> bool:
-    if not content_length or not content_length.isdigit():
+    if not content_length or not (content_length.isascii() and content_length.isdigit()):
         return False
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     return limit is None or int(content_length) <= limit
@@ -111,7 +126,8 @@ def _message_text(body: bytes) -> str | None:
     """The validated text of ``{"message": ...}``, as MessageInput validates it, or None."""
     try:
         data = json.loads(body.decode("utf-8"), parse_constant=_refuse)
-    except ValueError:  # not UTF-8, not JSON, or NaN / Infinity, which DRF refuses too
+    except (ValueError, RecursionError):
+        # Not UTF-8, not JSON, NaN or Infinity (DRF refuses them too), or nested too deep.
         return None
     if not isinstance(data, dict) or data.keys() != {"message"}:
         return None

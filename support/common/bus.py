@@ -32,9 +32,10 @@ from redis.retry import Retry
 
 logger = logging.getLogger(__name__)
 
-# A publish waits at most this long for Redis, and retries once at once (a pooled connection
-# may have gone stale). redis-py's default retries with backoff took 3.5 s per publish while
-# Redis refused connections, and every request that changes something publishes.
+# A publish waits at most this long for Redis. A connection error (a pooled connection gone
+# stale) is retried once at once; a timeout is not (the event may have been sent, and a second
+# wait would double the request's). redis-py's default retries with backoff took 3.5 s per
+# publish while Redis refused connections, and every request that changes something publishes.
 PUBLISH_TIMEOUT_SECONDS = 1.0
 PUBLISH_RETRIES = 1
 # After a failed publish, events are dropped without trying Redis for this long, so a Redis
@@ -83,8 +84,9 @@ def publish(event: Event) -> None:
         return
     message = {"type": "support.event", "event": event.as_message()}
     try:
-        if isinstance(layer, RedisPubSubChannelLayer):
-            _redis_groups(layer).send(event.groups, message)
+        publisher = _redis_groups(layer) if isinstance(layer, RedisPubSubChannelLayer) else None
+        if publisher is not None:
+            publisher.send(event.groups, message)
         else:
             async_to_sync(_send)(layer, event.groups, message)
     except Exception:
@@ -134,28 +136,43 @@ class _RedisGroups:
             self.dropped = 0
 
 
+_TIMEOUTS = {
+    "socket_timeout": PUBLISH_TIMEOUT_SECONDS,
+    "socket_connect_timeout": PUBLISH_TIMEOUT_SECONDS,
+}
+
+
 def _client(host: dict[str, Any]) -> redis.Redis:
-    options = {
-        **host,
-        "socket_timeout": PUBLISH_TIMEOUT_SECONDS,
-        "socket_connect_timeout": PUBLISH_TIMEOUT_SECONDS,
-        "retry": Retry(NoBackoff(), PUBLISH_RETRIES),
-    }
+    options = {**host, "retry": Retry(NoBackoff(), PUBLISH_RETRIES, (redis.ConnectionError,))}
     if "address" in options:
-        return redis.Redis.from_url(options.pop("address"), **options)
-    return redis.Redis(**options)
+        client = redis.Redis.from_url(options.pop("address"), **options)
+    else:
+        client = redis.Redis(**options)
+    # Options in the URL (?socket_timeout=30) win over keyword arguments in from_url: the
+    # publish's own limits are set last.
+    client.connection_pool.connection_kwargs.update(_TIMEOUTS)
+    return client
 
 
-_publishers: dict[int, _RedisGroups] = {}
+def _publishes_directly(host: dict[str, Any]) -> bool:
+    """A Redis URL or host and port. Sentinel setups go through the layer's own group_send."""
+    return "master_name" not in host and "sentinels" not in host
 
 
-def _redis_groups(layer: RedisPubSubChannelLayer) -> _RedisGroups:
-    """One publisher per layer object (the layer is made once per process). redis-py's pool
-    is thread-safe and opens new connections after a fork."""
-    publisher = _publishers.get(id(layer))
-    if publisher is None or publisher.layer is not layer:
-        publisher = _publishers[id(layer)] = _RedisGroups(layer)
-    return publisher
+# id(layer) -> (the layer, its publisher or None)
+_publishers: dict[int, tuple[RedisPubSubChannelLayer, _RedisGroups | None]] = {}
+
+
+def _redis_groups(layer: RedisPubSubChannelLayer) -> _RedisGroups | None:
+    """One publisher per layer object (the layer is made once per process), or None when the
+    layer's hosts are not ones it publishes to directly. redis-py's pool is thread-safe and
+    opens new connections after a fork."""
+    known = _publishers.get(id(layer))
+    if known is None or known[0] is not layer:
+        hosts = decode_hosts(layer._kwargs.get("hosts"))
+        direct = all(_publishes_directly(host) for host in hosts)
+        known = _publishers[id(layer)] = (layer, _RedisGroups(layer) if direct else None)
+    return known[1]
 
 
 def publish_on_commit(event: Event) -> None:
