@@ -41,6 +41,7 @@ from .authentication import (
     AgentTokenAuthentication,
     ConversationTokenAuthentication,
 )
+from .errors import support_error_answer
 from .views import MessagesView, user_message_body
 
 _api_view = MessagesView.as_view()
@@ -90,10 +91,11 @@ def _customer_post(request: HttpRequest, conversation_id: UUID) -> HttpResponse 
         return None
     try:
         turn = handle_customer_message(actor=actor, conversation_id=conversation_id, text=text)
-    except SupportError as error:  # a refusal: answered as support.api.errors does
-        answer = _json({"detail": error.detail, "code": error.code}, error.status)
-        if error.status == 401:
-            answer["WWW-Authenticate"] = "Token"
+    except SupportError as error:  # a refusal, in the API's shape
+        answer_status, body, headers = support_error_answer(error)
+        answer = _json(body, answer_status)
+        for name, value in headers.items():
+            answer[name] = value
         return answer
     return _json(user_message_body(turn.message, turn.ai_reply), 201)
 

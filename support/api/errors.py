@@ -37,12 +37,16 @@ def _first_message(errors: Any, prefix: str = "") -> str:
     return f"{prefix}{errors}"
 
 
+def support_error_answer(exc: SupportError) -> tuple[int, dict[str, str], dict[str, str]]:
+    """A refusal of the domain as (status, body, headers): the API's one shape for it."""
+    headers = {"WWW-Authenticate": "Token"} if exc.status == status.HTTP_401_UNAUTHORIZED else {}
+    return exc.status, {"detail": exc.detail, "code": exc.code}, headers
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, SupportError):
-        response = Response({"detail": exc.detail, "code": exc.code}, status=exc.status)
-        if exc.status == status.HTTP_401_UNAUTHORIZED:
-            response["WWW-Authenticate"] = "Token"
-        return response
+        answer_status, body, headers = support_error_answer(exc)
+        return Response(body, status=answer_status, headers=headers)
     if isinstance(exc, exceptions.ValidationError):
         first_code = _first_code(exc.get_codes())
         return Response(
