@@ -120,7 +120,7 @@ def main() -> None:
     from support.common import bus
 
     if args.no_publish:
-        bus._RedisGroups.send = lambda self, groups, message: None  # type: ignore[method-assign]
+        bus._RedisGroups.send = lambda self, sends: None  # type: ignore[method-assign]
     app = WSGIHandler()
     scenarios = ("c", "a", "b")
     for scenario in scenarios:  # warm up: imports, caches, prepared statements

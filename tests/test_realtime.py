@@ -12,6 +12,7 @@ from channels.testing import WebsocketCommunicator
 
 from config.asgi import application
 from support.common import bus
+from support.conversations import events
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -245,8 +246,16 @@ def test_after_a_failed_publish_redis_is_left_alone_for_a_pause(
         from channels.layers import get_channel_layer
 
         sent = []
+
+        class Pipeline:  # Redis answers again
+            def publish(self, *args):
+                sent.append(args)
+
+            def execute(self):
+                return [0] * len(sent)
+
         publisher = bus._redis_groups(get_channel_layer())
-        monkeypatch.setattr(publisher.shards[0], "publish", lambda *args: sent.append(args))
+        monkeypatch.setattr(publisher.shards[0], "pipeline", lambda transaction: Pipeline())
         say("five")  # still paused
         clock[0] += bus.PAUSE_AFTER_FAILURE_SECONDS
         say("six")  # Redis answers again
@@ -311,13 +320,45 @@ def test_a_sentinel_setup_publishes_through_the_layers_own_group_send(settings, 
     }
     sent = []
 
-    async def send(layer, groups, message):
-        sent.append((list(groups), message["event"]["type"]))
+    async def send(layer, sends):
+        sent.extend((group, message["event"]["type"]) for group, message in sends)
 
     monkeypatch.setattr(bus, "_send", send)
     bus.publish(bus.Event(type="ping", conversation_id="c", data={}, groups=("a", "b")))
 
-    assert sent == [(["a", "b"], "ping")]
+    assert sent == [("a", "ping"), ("b", "ping")]
+
+
+def test_the_queue_fan_out_is_one_round_trip_to_redis(make_customer, settings, monkeypatch):
+    waiting = [make_customer("escalated", user_id=f"waiting_{i}") for i in range(3)]
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"], "prefix": "ks-fanout"},
+        }
+    }
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    round_trips, sent = [], []
+
+    class Pipeline:
+        def publish(self, channel, payload):
+            sent.append((channel, layer.deserialize(payload)["event"]))
+
+        def execute(self):
+            round_trips.append(len(sent))
+
+    monkeypatch.setattr(
+        bus._redis_groups(layer).shards[0], "pipeline", lambda transaction: Pipeline()
+    )
+    events.publish_queue()
+
+    assert round_trips == [3]
+    assert [(channel, event["type"], event["data"]["position"]) for channel, event in sent] == [
+        (f"ks-fanout__group__conversation.{c.conversation_id}", "queue.updated", place)
+        for place, c in enumerate(waiting, start=1)
+    ]
 
 
 def test_events_reach_a_subscribed_socket_process_in_the_order_they_were_published(settings):

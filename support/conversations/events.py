@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from support.common.bus import Event, publish_on_commit
+from support.common.bus import Event, publish_all_on_commit, publish_on_commit
 
 from . import waiting
 from .models import SupportConversation, SupportMessage
@@ -110,8 +110,8 @@ def publish_queue(*, now: datetime | None = None) -> None:
     (waiting.QueueStatus), read once for the whole queue. ``occurred_at`` is when it was
     read, so a client keeps the latest of two reads that cross."""
     now = now or timezone.now()
-    for conversation_id, status in waiting.queue_statuses(limit=QUEUE_FANOUT_LIMIT, now=now):
-        publish_on_commit(
+    publish_all_on_commit(
+        [
             Event(
                 type="queue.updated",
                 conversation_id=str(conversation_id),
@@ -119,4 +119,6 @@ def publish_queue(*, now: datetime | None = None) -> None:
                 groups=(conversation_group(conversation_id),),
                 occurred_at=now,
             )
-        )
+            for conversation_id, status in waiting.queue_statuses(limit=QUEUE_FANOUT_LIMIT, now=now)
+        ]
+    )
