@@ -1,6 +1,8 @@
 """The agent console through Django's test client: access, what is offered, what the
 server refuses anyway, escaping and CSRF. The live behaviour is in tests_browser/."""
 
+import re
+
 import pytest
 from django.test import Client as BrowserClient
 
@@ -13,6 +15,11 @@ def browser(staff, **kwargs):
     client = BrowserClient(**kwargs)
     client.force_login(staff.agent.user)
     return client
+
+
+def htmx(staff, **kwargs):
+    """A client whose requests come from htmx, as the console's scripted forms send them."""
+    return browser(staff, headers={"HX-Request": "true"}, **kwargs)
 
 
 def page(client, url):
@@ -128,8 +135,8 @@ def test_an_agent_is_offered_only_what_they_may_do(make_customer, anu, biju, sup
 def test_the_server_refuses_what_the_console_did_not_offer(make_customer, anu, biju):
     customer = make_customer("assigned", agent=anu)
 
-    response = browser(biju).post(f"/console/c/{customer.conversation_id}/resolve/")
-    reply = browser(biju).post(
+    response = htmx(biju).post(f"/console/c/{customer.conversation_id}/resolve/")
+    reply = htmx(biju).post(
         f"/console/c/{customer.conversation_id}/reply/", {"message": "hi", "kind": "reply"}
     )
 
@@ -144,9 +151,9 @@ def test_replies_and_notes_go_through_the_lifecycle(make_customer, anu):
     customer = make_customer("assigned", agent=anu)
     base = f"/console/c/{customer.conversation_id}/"
 
-    sent = browser(anu).post(f"{base}reply/", {"message": "Hello!", "kind": "reply"})
-    noted = browser(anu).post(f"{base}reply/", {"message": "VIP", "kind": "note"})
-    empty = browser(anu).post(f"{base}reply/", {"message": "   ", "kind": "reply"})
+    sent = htmx(anu).post(f"{base}reply/", {"message": "Hello!", "kind": "reply"})
+    noted = htmx(anu).post(f"{base}reply/", {"message": "VIP", "kind": "note"})
+    empty = htmx(anu).post(f"{base}reply/", {"message": "   ", "kind": "reply"})
 
     assert (sent.status_code, sent["HX-Trigger"]) == (204, "message-sent")
     assert noted.status_code == 204
@@ -162,7 +169,7 @@ def test_replies_and_notes_go_through_the_lifecycle(make_customer, anu):
 def test_a_supervisor_assigns_from_the_console(make_customer, supervisor, anu):
     customer = make_customer("escalated")
 
-    response = browser(supervisor).post(
+    response = htmx(supervisor).post(
         f"/console/c/{customer.conversation_id}/assign/", {"agent_id": "agent_anu"}
     )
 
@@ -180,6 +187,83 @@ def test_console_forms_need_the_csrf_token(make_customer, supervisor):
 
     assert response.status_code == 403
     assert customer.conversation().status == "escalated"
+
+
+def test_every_scripted_form_also_works_as_a_plain_form(make_customer, supervisor, anu):
+    """A form htmx has not taken over yet (just redrawn, or no script) posts to the same
+    action with its own CSRF token, instead of reloading the page with a query string."""
+    waiting = make_customer("escalated")
+    mine = make_customer("assigned", agent=supervisor)
+    html = page(browser(supervisor), "/console/") + page(
+        browser(supervisor), f"/console/c/{waiting.conversation_id}/"
+    )
+    html += page(browser(supervisor), f"/console/c/{mine.conversation_id}/")
+
+    forms = re.findall(r"(<form [^>]*hx-post=[^>]*>)(.*?)</form>", html, flags=re.DOTALL)
+    actions = {re.search(r'hx-post="([^"]+)"', tag)[1].split("/")[-2] for tag, _ in forms}
+
+    assert actions == {"claim", "assign", "resolve", "unassign", "reply", "availability"}
+    for tag, inside in forms:
+        if 'id="availability"' in tag:  # a select that saves on change: script only
+            continue
+        assert 'method="post"' in tag
+        assert re.search(r'action="([^"]+)"', tag)[1] == re.search(r'hx-post="([^"]+)"', tag)[1]
+        assert 'name="csrfmiddlewaretoken"' in inside
+
+
+def test_a_plain_form_acts_and_comes_back_to_the_conversation(make_customer, supervisor, anu):
+    customer = make_customer("escalated")
+    base = f"/console/c/{customer.conversation_id}/"
+    strict = browser(supervisor, enforce_csrf_checks=True)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page(strict, base))[1]
+
+    assigned = strict.post(
+        f"{base}assign/", {"agent_id": "agent_anu", "csrfmiddlewaretoken": token}
+    )
+    replied = browser(anu).post(f"{base}reply/", {"message": "Namaskaram!", "kind": "reply"})
+    resolved = browser(anu).post(f"{base}resolve/")
+
+    for response in (assigned, replied, resolved):
+        assert (response.status_code, response["Location"]) == (303, base)
+        assert "HX-Trigger" not in response
+    assert customer.conversation().status == "resolved"
+    assert list(SupportMessage.objects.filter(sender="agent").values_list("text", flat=True)) == [
+        "Namaskaram!"
+    ]
+    assert "Resolved" in page(browser(anu), base)
+
+
+def test_a_claim_from_the_queue_as_a_plain_form_opens_the_conversation(make_customer, anu):
+    waiting = make_customer("escalated")
+
+    response = browser(anu).post(f"/console/c/{waiting.conversation_id}/claim/", {"from": "queue"})
+
+    assert (response.status_code, response["Location"]) == (
+        303,
+        f"/console/c/{waiting.conversation_id}/",
+    )
+    assert waiting.conversation().assigned_agent_id == "agent_anu"
+
+
+def test_a_refused_plain_form_shows_why_and_keeps_the_text(make_customer, anu, biju):
+    customer = make_customer("assigned", agent=anu)
+    base = f"/console/c/{customer.conversation_id}/"
+
+    empty = browser(anu).post(f"{base}reply/", {"message": "   ", "kind": "reply"})
+    too_long = browser(anu).post(f"{base}reply/", {"message": "x" * 4001, "kind": "reply"})
+    not_hers = browser(biju).post(f"{base}resolve/")
+
+    assert empty.status_code == 400
+    assert '<div class="flash error" role="alert">The message contains only whitespace.' in (
+        empty.content.decode()
+    )
+    assert too_long.status_code == 400
+    assert f">{'x' * 4001}</textarea>" in too_long.content.decode()
+    assert not_hers.status_code == 403
+    assert "This conversation is not assigned to you." in not_hers.content.decode()
+    assert 'id="conversation-status">Assigned<' in not_hers.content.decode()
+    assert customer.conversation().status == "assigned"
+    assert not SupportMessage.objects.filter(sender="agent").exists()
 
 
 def test_new_messages_are_served_after_an_id(make_customer, anu):

@@ -2,26 +2,14 @@
 Django's test client; live behaviour in tests_browser/)."""
 
 import pytest
-from django.test import Client as BrowserClient
 
 from support.agents.models import Agent, AgentEvent
 from support.conversations.models import ConversationEvent
 
 from .staffing import set_agent
+from .test_console import browser, htmx, page
 
 pytestmark = pytest.mark.django_db
-
-
-def browser(staff):
-    client = BrowserClient()
-    client.force_login(staff.agent.user)
-    return client
-
-
-def page(client, url):
-    response = client.get(url)
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def test_the_header_shows_the_availability_switch_and_the_load(make_customer, anu):
@@ -69,7 +57,7 @@ def test_agents_claim_waiting_conversations_from_the_queue(make_customer, anu):
     waiting = make_customer("escalated")
 
     html = page(browser(anu), "/console/")
-    response = browser(anu).post(f"/console/c/{waiting.conversation_id}/claim/", {"from": "queue"})
+    response = htmx(anu).post(f"/console/c/{waiting.conversation_id}/claim/", {"from": "queue"})
 
     assert f'hx-post="/console/c/{waiting.conversation_id}/claim/"' in html
     assert response.status_code == 204
@@ -81,7 +69,7 @@ def test_agents_claim_waiting_conversations_from_the_queue(make_customer, anu):
 def test_a_claim_that_lost_the_race_shows_why(make_customer, anu, biju):
     taken = make_customer("assigned", agent=biju)
 
-    response = browser(anu).post(f"/console/c/{taken.conversation_id}/claim/", {"from": "queue"})
+    response = htmx(anu).post(f"/console/c/{taken.conversation_id}/claim/", {"from": "queue"})
 
     assert response["HX-Retarget"] == "#flash"
     assert "This conversation is already assigned to agent_biju." in response.content.decode()
@@ -106,8 +94,8 @@ def test_claiming_and_unassigning_from_the_conversation(make_customer, anu):
     waiting = make_customer("escalated")
     base = f"/console/c/{waiting.conversation_id}/"
 
-    claimed = browser(anu).post(f"{base}claim/")
-    unassigned = browser(anu).post(f"{base}unassign/")
+    claimed = htmx(anu).post(f"{base}claim/")
+    unassigned = htmx(anu).post(f"{base}unassign/")
 
     assert claimed["HX-Trigger"] == "conversation-changed"
     assert 'id="assigned-agent">Anu<' in claimed.content.decode()

@@ -188,6 +188,63 @@ def test_a_message_stored_while_the_transcript_is_being_fetched_still_appears(
     context.close()
 
 
+def test_a_click_right_after_a_live_redraw_acts_without_reloading_the_page(
+    browser: Browser, live_server_url: str, staff: None
+) -> None:
+    """The sidebar is redrawn on every live event; a click on a redrawn button at once (before
+    the next task) is an htmx action, not a native submission that reloads the page."""
+    context, meera = log_in(browser, live_server_url, "supervisor_meera")
+    customer = Customer(browser.new_context().new_page(), live_server_url)
+    customer.say("I want to talk to a human agent")
+    meera.goto(f"{live_server_url}/console/c/{customer.id}/")
+    expect(meera.locator("#live-status")).to_have_text("live")
+
+    meera.evaluate(
+        """() => {
+        window.sameDocument = true;
+        new MutationObserver((changes, observer) => {
+          observer.disconnect();
+          document.getElementById("assign-agent").value = "agent_anu";
+          document.querySelector("#assign-agent ~ button").click();
+        }).observe(document.getElementById("sidebar"), { childList: true });
+        htmx.trigger(document.body, "sidebar-refresh");
+      }"""
+    )
+
+    expect(meera.locator("#conversation-status")).to_have_text("Assigned")
+    expect(meera.locator("#assigned-agent")).to_have_text("Anu")
+    assert meera.evaluate("window.sameDocument") is True
+    assert meera.url == f"{live_server_url}/console/c/{customer.id}/"
+    context.close()
+
+
+def test_without_scripts_the_console_still_acts(
+    browser: Browser, live_server_url: str, staff: None
+) -> None:
+    customer = Customer(browser.new_context().new_page(), live_server_url)
+    customer.say("I want to talk to a human agent")
+    context = browser.new_context(java_script_enabled=False)
+    meera = context.new_page()
+    meera.goto(f"{live_server_url}/console/login/")
+    meera.get_by_label("Username").fill("supervisor_meera")
+    meera.get_by_label("Password").fill(PASSWORD)
+    meera.get_by_role("button", name="Log in").click()
+    meera.goto(f"{live_server_url}/console/c/{customer.id}/")
+
+    meera.get_by_label("Assign to").select_option("agent_anu")
+    meera.get_by_role("button", name="Assign").click()
+    expect(meera.locator("#conversation-status")).to_have_text("Assigned")
+    meera.get_by_role("textbox", name="Message").fill("   ")
+    meera.get_by_role("button", name="Send").click()
+    expect(meera.locator("#flash")).to_contain_text("The message contains only whitespace.")
+    meera.get_by_role("textbox", name="Message").fill("Namaskaram, Meera aanu.")
+    meera.get_by_role("button", name="Send").click()
+
+    expect(meera.locator("#transcript .msg.agent")).to_contain_text("Namaskaram, Meera aanu.")
+    assert meera.url == f"{live_server_url}/console/c/{customer.id}/"
+    context.close()
+
+
 def test_the_queue_fits_a_phone_and_the_team_table_keeps_its_columns(
     browser: Browser, live_server_url: str, staff: None
 ) -> None:

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -52,6 +52,29 @@ def _error(request: HttpRequest, error: SupportError) -> HttpResponse:
     response = render(request, "console/_flash.html", {"error": error.detail}, status=200)
     response["HX-Retarget"] = "#flash"
     response["HX-Reswap"] = "afterbegin"
+    return response
+
+
+def _from_htmx(request: HttpRequest) -> bool:
+    """htmx sent it. Otherwise the browser submitted the form itself (no script, or the
+    script had not taken the form over yet): it gets whole pages and redirects."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def _refused(
+    request: HttpRequest, actor: Actor, conversation_id: UUID, error: SupportError, draft: str = ""
+) -> HttpResponse:
+    """An action the server refused: a flash for htmx; for a plain form, the conversation's
+    page with the error on top and the unsent text back in the composer."""
+    if _from_htmx(request):
+        return _error(request, error)
+    return _conversation_page(request, actor, conversation_id, error=error, draft=draft)
+
+
+def _done(conversation_id: UUID) -> HttpResponse:
+    """After a plain form's action: back to the conversation's page (POST, redirect, GET)."""
+    response = HttpResponseRedirect(reverse("console:conversation", args=[conversation_id]))
+    response.status_code = 303  # See Other: the browser follows with a GET
     return response
 
 
@@ -99,12 +122,27 @@ def _conversation_context(actor: Actor, conversation_id: UUID) -> dict[str, Any]
 @require_GET
 @staff_only
 def conversation(request: HttpRequest, actor: Actor, conversation_id: UUID) -> HttpResponse:
+    return _conversation_page(request, actor, conversation_id)
+
+
+def _conversation_page(
+    request: HttpRequest,
+    actor: Actor,
+    conversation_id: UUID,
+    *,
+    error: SupportError | None = None,
+    draft: str = "",
+) -> HttpResponse:
     try:
         context = _conversation_context(actor, conversation_id)
-    except SupportError as error:
-        return render(request, "console/missing.html", {"error": error.detail}, status=404)
+    except SupportError as missing:
+        return render(request, "console/missing.html", {"error": missing.detail}, status=404)
     context["messages"] = selectors.messages_for(actor, context["conversation"], limit=500)
-    return render(request, "console/conversation.html", context)
+    context["flash_error"] = error.detail if error else ""
+    context["draft"] = draft
+    return render(
+        request, "console/conversation.html", context, status=error.status if error else 200
+    )
 
 
 @require_GET
@@ -145,6 +183,11 @@ def _act(
 ) -> HttpResponse:
     try:
         action()
+    except SupportError as error:
+        return _refused(request, actor, conversation_id, error)
+    if not _from_htmx(request):
+        return _done(conversation_id)
+    try:
         context = _conversation_context(actor, conversation_id)
     except SupportError as error:
         return _error(request, error)
@@ -182,7 +225,9 @@ def claim(request: HttpRequest, actor: Actor, conversation_id: UUID) -> HttpResp
     try:
         assignment.do_claim_conversation(actor=actor, conversation_id=conversation_id)
     except SupportError as error:
-        return _error(request, error)
+        return _refused(request, actor, conversation_id, error)
+    if not _from_htmx(request):
+        return _done(conversation_id)
     response = HttpResponse(status=204)
     response["HX-Redirect"] = reverse("console:conversation", args=[conversation_id])
     return response
@@ -252,11 +297,11 @@ def escalate(request: HttpRequest, actor: Actor, conversation_id: UUID) -> HttpR
 def reply(request: HttpRequest, actor: Actor, conversation_id: UUID) -> HttpResponse:
     from support.api.serializers import MessageInput  # one validation for API and console
 
-    form = MessageInput(data={"message": request.POST.get("message", "")})
-    if not form.is_valid():
-        detail = form.errors["message"][0]
-        return _error(request, SupportError(str(detail)))
+    text = request.POST.get("message", "")
+    form = MessageInput(data={"message": text})
     try:
+        if not form.is_valid():
+            raise InvalidInput(str(form.errors["message"][0]))
         actions.do_post_agent_message(
             actor=actor,
             conversation_id=conversation_id,
@@ -264,7 +309,9 @@ def reply(request: HttpRequest, actor: Actor, conversation_id: UUID) -> HttpResp
             private=request.POST.get("kind") == "note",
         )
     except SupportError as error:
-        return _error(request, error)
+        return _refused(request, actor, conversation_id, error, draft=text)
+    if not _from_htmx(request):
+        return _done(conversation_id)
     response = HttpResponse(status=204)
     response["HX-Trigger"] = "message-sent"
     return response
