@@ -8,9 +8,12 @@ the realtime publisher thread's).
 
 It reuses what the last ``bench/run.py`` left: the database ``ks_bench`` and the targets in
 ``bench/results/targets-*.txt``. ``--no-publish`` drops the realtime events instead of sending
-them, to measure what sending costs.
+them, and ``--no-nlu`` skips intent detection, language detection and the escalation rules
+(every message gets "unknown" and keeps its conversation's language), to measure what each
+costs; both are for this measurement only. With ``--no-nlu`` only (c) and (a) run: the
+assistant would answer every (b) question with a fallback and escalate the conversations.
 
-    .venv/bin/python bench/cpu.py [--requests 1500] [--rounds 2] [--no-publish]
+    .venv/bin/python bench/cpu.py [--requests 1500] [--rounds 2] [--no-publish] [--no-nlu]
 """
 
 import argparse
@@ -100,6 +103,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1500, help="per scenario and round")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--no-publish", action="store_true", help="drop realtime events")
+    parser.add_argument("--no-nlu", action="store_true", help="skip intent and language")
     parser.add_argument("--db-name", default="ks_bench")
     args = parser.parse_args()
     os.environ.update(
@@ -121,8 +125,15 @@ def main() -> None:
 
     if args.no_publish:
         bus._RedisGroups.send = lambda self, sends: None  # type: ignore[method-assign]
+    if args.no_nlu:
+        from support.assistant import intents, turns
+
+        unknown = intents.IntentPrediction(intents.Intent.UNKNOWN, 0.0, "rule")
+        turns.detect_intent = lambda text: unknown
+        turns.clear_language = lambda text: None
+        turns.match_rule = lambda text: None
     app = WSGIHandler()
-    scenarios = ("c", "a", "b")
+    scenarios = ("c", "a") if args.no_nlu else ("c", "a", "b")
     for scenario in scenarios:  # warm up: imports, caches, prepared statements
         _run(app, scenario, 300)
     print("| round | scenario | wall µs | process CPU µs | main thread µs | other threads µs |")
