@@ -434,6 +434,31 @@ def _escalated(user_id: str, *, taken_minutes_ago: int | None = None) -> str:
     return str(cid)
 
 
+def test_before_the_script_has_loaded_sending_cannot_reload_the_page(
+    page: Page, live_server_url: str
+) -> None:
+    """On a slow connection the page shows before chat.js runs: what the customer types
+    stays, and Send stays disabled instead of submitting the form natively (a reload)."""
+    held: list[Any] = []
+    page.route("**/static/widget/chat.js", lambda route: held.append(route))
+    page.goto(f"{live_server_url}/chat/?user_id=customer_slow", wait_until="commit")
+    chat = Chat(page)
+    chat.input.fill("Ente order evide?")
+    send = page.get_by_role("button", name="Send", exact=True)
+
+    expect(send).to_be_disabled()
+    send.click(force=True)  # a click on the disabled button does nothing
+    page.wait_for_timeout(300)
+    assert page.url == f"{live_server_url}/chat/?user_id=customer_slow"
+    expect(chat.input).to_have_value("Ente order evide?")
+
+    held[0].continue_()  # the script arrives: the typed text can now be sent
+    expect(send).to_be_enabled()
+    send.click()
+    expect(chat.of("user")).to_contain_text("Ente order evide?")
+    expect(chat.of("ai")).to_have_count(1)
+
+
 def test_a_waiting_customer_sees_their_place_move_up_live(
     page: Page, live_server_url: str, page_errors: list[str]
 ) -> None:
