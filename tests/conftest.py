@@ -23,6 +23,7 @@ from support.agents.models import Agent, Role
 from support.agents.services import create_agent, issue_token
 from support.api import views as api_views
 from support.assistant.providers import provider_calls
+from support.assistant.rules import forget_rules
 from support.common import bus
 from support.conversations import actions
 from support.conversations.actors import Actor
@@ -33,6 +34,7 @@ from support.knowledge.search import forget_articles
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any) -> None:
     forget_articles()  # each process caches them; a test's rollback would not tell it
+    forget_rules()  # the same
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,

@@ -6,6 +6,8 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
+from support.assistant import rules
+from support.assistant.models import EscalationRule
 from support.assistant.providers import (
     AssistantReply,
     ProviderError,
@@ -145,6 +147,62 @@ def test_a_keyword_rule_hands_fraud_reports_to_a_human(customer):
     assert (conversation.status, conversation.escalation_source) == ("escalated", "rule")
     assert conversation.escalation_reason.startswith("Customer reports fraud or being cheated.")
     assert provider_calls.total() == 0
+
+
+RULES_ADMIN = "/admin/assistant/escalationrule/"
+
+
+def test_a_rule_added_or_deleted_in_the_admin_applies_to_the_next_message(
+    client, django_user_model, make_customer
+):
+    client.force_login(django_user_model.objects.create_superuser("operator", password="pw-1"))
+    before = make_customer("open")
+    say(before, "My parcel came wet")  # the rules are now cached in this process
+    added = client.post(
+        f"{RULES_ADMIN}add/",
+        {"name": "damaged", "pattern": r"\bwet\b", "reason": "Damaged in transit.", "active": "on"},
+    )
+    wet = make_customer("open")
+
+    body = say(wet, "My parcel came wet")
+
+    assert added.status_code == 302
+    assert "ai_response" not in body
+    assert wet.conversation().escalation_reason == (
+        "Damaged in transit. (damaged rule): My parcel came wet"
+    )
+    rule = EscalationRule.objects.get(name="damaged")
+    deleted = client.post(
+        RULES_ADMIN,
+        {"action": "delete_selected", "_selected_action": [rule.pk], "post": "yes"},
+    )
+    after = make_customer("open")
+    assert deleted.status_code == 302
+    assert "ai_response" in say(after, "My parcel came wet")
+    assert after.conversation().status == "open"
+
+
+def test_a_process_reads_the_rules_once_every_few_seconds(monkeypatch, make_customer):
+    """Not once per message: a shared cache (Redis) would be a round trip for each."""
+    clock = [1000.0]
+    reads = []
+    shared_get = rules.cache.get
+    monkeypatch.setattr(rules, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(rules.cache, "get", lambda key: reads.append(key) or shared_get(key))
+    customer = make_customer("open")
+
+    for text in ("Hi", "Where is my order?", "Can I pay by UPI?"):
+        say(customer, text)
+    # Another process's edit: the row, and the shared cache emptied by its forget_rules().
+    EscalationRule.objects.create(name="wet", pattern=r"\bwet\b", reason="Damaged.")
+    rules.cache.delete("assistant:escalation-rules")
+    soon = say(customer, "My parcel came wet")
+    clock[0] += rules.PROCESS_SECONDS
+    later = say(make_customer("open"), "My parcel came wet")
+
+    assert reads.count("assistant:escalation-rules") == 2  # the first message, the last one
+    assert "ai_response" in soon  # this process still trusted its copy
+    assert "ai_response" not in later
 
 
 def test_a_legal_threat_in_manglish_is_escalated(make_customer):

@@ -38,3 +38,8 @@ class EscalationRuleAdmin(admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: EscalationRule) -> None:
         super().delete_model(request, obj)
         forget_rules()
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        """The list's "delete selected" action."""
+        super().delete_queryset(request, queryset)
+        forget_rules()
