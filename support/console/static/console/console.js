@@ -215,11 +215,76 @@
       socket.send(JSON.stringify({ type: "typing", conversation_id: conversationId }));
     }
   });
-  document.body.addEventListener("message-sent", () => {
+  // What the agent is doing survives every live redraw of the composer and the sidebar:
+  // the draft and the message type (kept per conversation for this tab, so a composer that
+  // goes away when the conversation is taken back and returns on a claim, or a reload,
+  // brings them back), and the agent chosen in "Assign to".
+  const draftKey = conversationId ? "ks-console:draft:" + conversationId : null;
+  function loadDraft() {
+    try { return JSON.parse(sessionStorage.getItem(draftKey)) || null; } catch (e) { return null; }
+  }
+  function saveDraft() {
     const box = document.getElementById("message");
-    if (box) { box.value = ""; box.focus(); }
-    catchUp();
+    if (!draftKey || !box) return;
+    const kind = document.querySelector('#composer input[name="kind"]:checked');
+    if (box.value) {
+      sessionStorage.setItem(draftKey, JSON.stringify({ text: box.value, kind: kind ? kind.value : "reply" }));
+    } else {
+      sessionStorage.removeItem(draftKey);
+    }
+  }
+  function restoreComposer(kind) {
+    const draft = loadDraft();
+    const box = document.getElementById("message");
+    if (box && draft && !box.value) box.value = draft.text;
+    // A note stays a note: never switch it back to a reply the customer would see.
+    const wanted = kind || (draft && draft.kind);
+    const radio = wanted && document.querySelector('#composer input[name="kind"][value="' + wanted + '"]');
+    if (radio) radio.checked = true;
+  }
+  let assignChoice = null;
+  let kindBeforeSwap = null;
+  document.addEventListener("change", (e) => {
+    if (e.target.id === "assign-agent") assignChoice = e.target.value;
+    if (e.target.name === "kind") saveDraft();
   });
+  document.addEventListener("input", (e) => { if (e.target.id === "message") saveDraft(); });
+  body.addEventListener("htmx:beforeSwap", (e) => {
+    if (e.detail.target && e.detail.target.id === "composer-area") {
+      const kind = document.querySelector('#composer input[name="kind"]:checked');
+      kindBeforeSwap = kind ? kind.value : null;
+    }
+  });
+  body.addEventListener("htmx:afterSwap", (e) => {
+    const target = e.detail.target;
+    if (target && target.id === "composer-area") restoreComposer(kindBeforeSwap);
+    if (target && target.id === "sidebar") {
+      const select = document.getElementById("assign-agent");
+      if (select && assignChoice && select.querySelector('option[value="' + CSS.escape(assignChoice) + '"]')) {
+        select.value = assignChoice;
+      }
+    }
+  });
+  // A sent reply leaves the box. Checked on the request itself rather than on the answer's
+  // "message-sent" event: htmx fires that on the form that sent it, and a live redraw of the
+  // composer may have taken that form out of the page meanwhile (the event then reaches
+  // nothing, and the sent text would stay, ready to be sent twice).
+  body.addEventListener("htmx:beforeRequest", (e) => {
+    const config = e.detail.requestConfig;
+    if (!config || config.verb !== "post") return;
+    const xhr = e.detail.xhr;
+    xhr.addEventListener("load", () => {
+      // A refusal is a 200 that goes to #flash instead: the text stays for another try.
+      if (xhr.status < 200 || xhr.status > 299 || xhr.getResponseHeader("HX-Retarget")) return;
+      if (/\/assign\/$/.test(config.path)) assignChoice = null;
+      if (!/\/reply\/$/.test(config.path)) return;
+      const box = document.getElementById("message");
+      if (box && box.value === config.parameters.message) { box.value = ""; box.focus(); }
+      saveDraft();
+      catchUp();
+    });
+  });
+  restoreComposer(null);
 
   // "Waiting 5 min" stays true without reloads.
   function tick() {

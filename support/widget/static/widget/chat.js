@@ -112,6 +112,7 @@
     queue: null, // {position, estimated_wait_seconds, open_now, next_opening} while waiting
     queueAt: 0, // occurred_at (ms) of the queue.updated shown: an older one is stale
     queueSeq: 0, // counts queue.updated events: a read that crossed one is stale
+    statusSeq: 0, // counts statuses told to the page: a read that crossed one is stale
     queueTimer: null,
   };
   var lastGroup = null; // {key, body, time, at}
@@ -574,6 +575,7 @@
     if (!Object.prototype.hasOwnProperty.call(STATUS_RANK, status)) {
       return;
     }
+    state.statusSeq += 1; // whatever said it (an event, an answer), reads begun before are older
     if (STATUS_RANK[status] < STATUS_RANK[state.status] && !(back && state.status === "assigned")) {
       return; // a stale answer: statuses only move forward (but for an unassign)
     }
@@ -652,10 +654,11 @@
       var conversation = state.conversation;
       if (document.visibilityState !== "hidden" && conversation && state.status === "escalated") {
         var queueSeq = state.queueSeq;
+        var statusSeq = state.statusSeq;
         api("GET", conversation.id + "/", { token: conversation.token }).then(
           function (detail) {
-            if (conversation === state.conversation) {
-              setStatus(detail.status, detail);
+            if (conversation === state.conversation && statusSeq === state.statusSeq) {
+              setStatus(detail.status, detail, true);
               if (queueSeq === state.queueSeq) {
                 setQueue(detail.queue);
               }
@@ -755,6 +758,7 @@
       return conversation === state.conversation;
     };
     var queueSeq = state.queueSeq;
+    var statusSeq = state.statusSeq;
     conversation.syncing = api("GET", conversation.id + "/", { token: conversation.token })
       .then(function (detail) {
         var page = function () {
@@ -772,11 +776,20 @@
           });
         };
         return page().then(function () {
-          if (current()) {
-            setStatus(detail.status, detail);
-            if (queueSeq === state.queueSeq) {
-              setQueue(detail.queue);
-            }
+          if (!current()) {
+            return;
+          }
+          if (statusSeq !== state.statusSeq) {
+            // An event told the page a status while this read was on its way: the read may
+            // be the older of the two, so read again rather than go back to it.
+            conversation.syncAgain = true;
+            return;
+          }
+          // Nothing newer arrived: this is the latest word, also when it is a step back
+          // (an unassign whose event was missed while the socket was down).
+          setStatus(detail.status, detail, true);
+          if (queueSeq === state.queueSeq) {
+            setQueue(detail.queue);
           }
         });
       })
