@@ -76,9 +76,9 @@ def test_a_reply_sent_while_the_composer_is_redrawn_clears_the_box(
     box = meera.get_by_role("textbox", name="Message")
     box.fill("Namaskaram, Meera aanu.")
     meera.evaluate("window.composerBefore = document.getElementById('composer')")
-    with meera.expect_request(f"**/console/c/{customer.id}/reply/"):
-        box.press("Enter")
-    assert len(held) == 1
+    box.press("Enter")
+    while not held:  # the route's handler runs when this thread next waits on the page
+        meera.wait_for_timeout(20)
 
     _api_claim(customer_page, base, customer.id, "agent_anu")  # a live event meanwhile
     meera.wait_for_function("document.getElementById('composer') !== window.composerBefore")
