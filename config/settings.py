@@ -137,6 +137,7 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_FAILURE_VIEW = "support.console.views.csrf_failure"
 
 # Realtime: the Redis pub/sub channel layer when REDIS_URL is set, in-memory otherwise. A group
 # is a Redis channel, so the web process publishes an event with one PUBLISH per group

@@ -2,6 +2,7 @@
 server refuses anyway, escaping and CSRF. The live behaviour is in tests_browser/."""
 
 import re
+from urllib.parse import quote
 
 import pytest
 from django.test import Client as BrowserClient
@@ -182,10 +183,16 @@ def test_a_supervisor_assigns_from_the_console(make_customer, supervisor, anu):
 def test_console_forms_need_the_csrf_token(make_customer, supervisor):
     customer = make_customer("escalated")
     strict = browser(supervisor, enforce_csrf_checks=True)
+    scripted = htmx(supervisor, enforce_csrf_checks=True)
 
     response = strict.post(f"/console/c/{customer.conversation_id}/resolve/")
+    # A scripted page with a stale token (its user logged in again elsewhere) reloads.
+    stale = scripted.post(f"/console/c/{customer.conversation_id}/resolve/")
 
     assert response.status_code == 403
+    assert "HX-Refresh" not in response
+    assert "CSRF verification failed" in response.content.decode()
+    assert (stale.status_code, stale["HX-Refresh"]) == (403, "true")
     assert customer.conversation().status == "escalated"
 
 
@@ -264,6 +271,31 @@ def test_a_refused_plain_form_shows_why_and_keeps_the_text(make_customer, anu, b
     assert 'id="conversation-status">Assigned<' in not_hers.content.decode()
     assert customer.conversation().status == "assigned"
     assert not SupportMessage.objects.filter(sender="agent").exists()
+
+
+def test_a_script_request_after_the_session_ended_sends_the_page_to_log_in(make_customer, anu):
+    """Not the login page drawn into a panel, and not a reply taken for sent: a 401 that
+    sends the whole page to the login page, and back to it afterwards."""
+    customer = make_customer("assigned", agent=anu)
+    here = f"/console/c/{customer.conversation_id}/"
+    ended = BrowserClient(headers={"HX-Request": "true", "HX-Current-URL": f"http://x{here}"})
+    elsewhere = BrowserClient(
+        headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example/console/x/"}
+    )
+
+    reply = ended.post(f"{here}reply/", {"message": "Are you there?", "kind": "reply"})
+    sidebar = ended.get(f"{here}sidebar/")
+    foreign = elsewhere.post(f"{here}resolve/")
+
+    assert (reply.status_code, reply["HX-Redirect"]) == (
+        401,
+        "/console/login/?next=" + quote(here, safe=""),
+    )
+    assert (sidebar.status_code, sidebar["HX-Redirect"]) == (401, reply["HX-Redirect"])
+    # Only a console page of this site is come back to.
+    assert foreign["HX-Redirect"] == "/console/login/?next=%2Fconsole%2Fx%2F"
+    assert not SupportMessage.objects.filter(sender="agent").exists()
+    assert customer.conversation().status == "assigned"
 
 
 def test_new_messages_are_served_after_an_id(make_customer, anu):

@@ -54,6 +54,17 @@ class Customer:
         return response.json()
 
 
+def meera_opens_an_escalation(browser: Browser, base: str) -> tuple[Any, Any, Any, Customer]:
+    """Meera's console, live, on a conversation a customer has just escalated."""
+    context, meera = log_in(browser, base, "supervisor_meera")
+    customer_page = browser.new_context().new_page()
+    customer = Customer(customer_page, base)
+    customer.say("I want to talk to a human agent")
+    meera.goto(f"{base}/console/c/{customer.id}/")
+    expect(meera.locator("#live-status")).to_have_text("live")
+    return context, meera, customer_page, customer
+
+
 def test_an_escalation_arrives_live_and_is_handled_without_reloads(
     browser: Browser, live_server_url: str, staff: None
 ) -> None:
@@ -242,6 +253,60 @@ def test_without_scripts_the_console_still_acts(
 
     expect(meera.locator("#transcript .msg.agent")).to_contain_text("Namaskaram, Meera aanu.")
     assert meera.url == f"{live_server_url}/console/c/{customer.id}/"
+    context.close()
+
+
+def test_a_reply_after_the_session_ended_is_kept_through_the_login(
+    browser: Browser, live_server_url: str, staff: None
+) -> None:
+    """Logged out elsewhere (or expired) while writing: Enter takes the page to the login
+    page, nothing is sent, and after logging in the draft is back in its conversation."""
+    base = live_server_url
+    context, meera, _, customer = meera_opens_an_escalation(browser, base)
+    box = meera.get_by_role("textbox", name="Message")
+    box.fill("Namaskaram, oru nimisham.")
+
+    context.clear_cookies(name="sessionid")  # the session ended (its 8 hours are up)
+    box.press("Enter")
+    expect(meera.get_by_role("button", name="Log in")).to_be_visible()
+    meera.get_by_label("Username").fill("supervisor_meera")
+    meera.get_by_label("Password").fill(PASSWORD)
+    meera.get_by_role("button", name="Log in").click()
+
+    assert meera.url == f"{base}/console/c/{customer.id}/"
+    expect(meera.get_by_role("textbox", name="Message")).to_have_value("Namaskaram, oru nimisham.")
+    expect(meera.locator("#transcript .msg.agent")).to_have_count(0)
+    context.close()
+
+
+@pytest.mark.parametrize("failure", ["server error", "no network"])
+def test_a_reply_that_fails_says_so_and_keeps_the_text(
+    browser: Browser, live_server_url: str, staff: None, failure: str
+) -> None:
+    base = live_server_url
+    context, meera, _, customer = meera_opens_an_escalation(browser, base)
+
+    def fail(route: Route) -> None:
+        if failure == "server error":
+            route.fulfill(status=500, body="Server Error (500)")
+        else:
+            route.abort("connectionfailed")
+
+    meera.route(f"**/console/c/{customer.id}/reply/", fail)
+    box = meera.get_by_role("textbox", name="Message")
+    box.fill("Namaskaram!")
+    box.press("Enter")
+
+    expected = {
+        "server error": "The server could not do this (error 500).",
+        "no network": "The server could not be reached: nothing was done.",
+    }[failure]
+    expect(meera.locator("#flash .flash.error")).to_contain_text(expected)
+    expect(box).to_have_value("Namaskaram!")
+    meera.unroute(f"**/console/c/{customer.id}/reply/")
+    box.press("Enter")  # the connection is back: the same text goes
+    expect(meera.locator("#transcript .msg.agent")).to_contain_text("Namaskaram!")
+    expect(box).to_have_value("")
     context.close()
 
 

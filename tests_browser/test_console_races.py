@@ -8,7 +8,7 @@ from playwright.sync_api import Browser, Route, expect
 from support.agents.models import Agent
 from support.agents.services import issue_token
 
-from .test_console import Customer, log_in
+from .test_console import Customer, log_in, meera_opens_an_escalation
 
 
 def _api_claim(page: Any, base: str, conversation_id: str, agent_id: str) -> None:
@@ -21,17 +21,6 @@ def _api_claim(page: Any, base: str, conversation_id: str, agent_id: str) -> Non
     assert answer.ok, answer.text()
 
 
-def _meera_opens_an_escalation(browser: Browser, base: str) -> tuple[Any, Any, Any, Customer]:
-    """Meera's console, live, on a conversation a customer has just escalated."""
-    context, meera = log_in(browser, base, "supervisor_meera")
-    customer_page = browser.new_context().new_page()
-    customer = Customer(customer_page, base)
-    customer.say("I want to talk to a human agent")
-    meera.goto(f"{base}/console/c/{customer.id}/")
-    expect(meera.locator("#live-status")).to_have_text("live")
-    return context, meera, customer_page, customer
-
-
 def test_a_live_redraw_keeps_the_private_note_choice(
     browser: Browser, live_server_url: str, staff: None
 ) -> None:
@@ -39,7 +28,7 @@ def test_a_live_redraw_keeps_the_private_note_choice(
     redraws the composer. The text and the choice "Private note" both stay, so Enter posts
     a note, never a reply the customer would see (it used to go back to "Reply")."""
     base = live_server_url
-    context, meera, customer_page, customer = _meera_opens_an_escalation(browser, base)
+    context, meera, customer_page, customer = meera_opens_an_escalation(browser, base)
 
     meera.get_by_label("Private note").check()
     box = meera.get_by_role("textbox", name="Message")
@@ -69,7 +58,7 @@ def test_a_reply_sent_while_the_composer_is_redrawn_clears_the_box(
     still leaves the box (it used to stay, because the answer's "message-sent" fired on the
     detached old form, ready to be sent twice)."""
     base = live_server_url
-    context, meera, customer_page, customer = _meera_opens_an_escalation(browser, base)
+    context, meera, customer_page, customer = meera_opens_an_escalation(browser, base)
 
     held: list[Route] = []
     meera.route(f"**/console/c/{customer.id}/reply/", lambda route: held.append(route))

@@ -7,6 +7,7 @@ the buttons shown are only a convenience, the server decides.
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 from uuid import UUID
 
 from django.contrib.auth import views as auth_views
@@ -14,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.views import csrf
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from support.agents.availability import do_set_availability
@@ -32,15 +34,43 @@ View = Callable[..., HttpResponse]
 
 
 def staff_only(view: View) -> View:
-    @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated and _from_htmx(request):
+            return _session_ended(request)
+        return logged_in(request, *args, **kwargs)
+
+    @login_required
+    @wraps(view)
+    def logged_in(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         actor = Actor.for_user(request.user)
         if actor is None or not actor.is_staff:
             return HttpResponseForbidden("This console is for agents and supervisors.")
         return view(request, actor, *args, **kwargs)
 
     return wrapper
+
+
+def _session_ended(request: HttpRequest) -> HttpResponse:
+    """A script's request after the session ended (logged out elsewhere, expired): the
+    whole page goes to the login page and comes back after it, instead of the login page
+    being drawn into a panel or a reply being taken for sent. Nothing was done."""
+    page = urlsplit(request.headers.get("HX-Current-URL", ""))
+    here = page.path if page.path.startswith("/console/") else reverse("console:queue")
+    response = HttpResponse("Your session has ended: log in again.", status=401)
+    response["HX-Redirect"] = f"{reverse('console:login')}?{urlencode({'next': here})}"
+    return response
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW. A console page whose token went stale (its user logged in again in
+    another tab) reloads itself for a fresh one: the agent's draft is kept in the tab, and
+    nothing was done. Everything else gets Django's page."""
+    if _from_htmx(request) and request.path.startswith("/console/"):
+        response = HttpResponse("This page was out of date: it reloads.", status=403)
+        response["HX-Refresh"] = "true"
+        return response
+    return csrf.csrf_failure(request, reason)
 
 
 class LoginView(auth_views.LoginView):

@@ -277,7 +277,7 @@
       // A refusal is a 200 that goes to #flash instead: the text stays for another try.
       if (xhr.status < 200 || xhr.status > 299 || xhr.getResponseHeader("HX-Retarget")) return;
       if (/\/assign\/$/.test(config.path)) assignChoice = null;
-      if (!/\/reply\/$/.test(config.path)) return;
+      if (!/\/reply\/$/.test(config.path) || xhr.status !== 204) return;  // 204: stored
       const box = document.getElementById("message");
       if (box && box.value === config.parameters.message) { box.value = ""; box.focus(); }
       saveDraft();
@@ -285,6 +285,38 @@
     });
   });
   restoreComposer(null);
+
+  // An action that failed on the way or on the server says so; what was typed stays. (A
+  // refusal is the server's own flash; an ended session sends the page to the login page.)
+  function flashError(text) {
+    const flash = document.getElementById("flash");
+    if (!flash) return;
+    flash.querySelectorAll(".flash.error").forEach((old) => old.remove());
+    const item = document.createElement("div");
+    item.className = "flash error";
+    item.setAttribute("role", "alert");
+    const dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.className = "link";
+    dismiss.textContent = "Dismiss";
+    dismiss.addEventListener("click", () => item.remove());
+    item.append(text + " ", dismiss);
+    flash.prepend(item);
+  }
+  function isAction(e) {
+    return e.detail.requestConfig && e.detail.requestConfig.verb !== "get";
+  }
+  body.addEventListener("htmx:sendError", (e) => {
+    if (isAction(e)) flashError("The server could not be reached: nothing was done. Check the connection and try again.");
+  });
+  body.addEventListener("htmx:timeout", (e) => {
+    if (isAction(e)) flashError("The server did not answer in time. Check the conversation before you try again.");
+  });
+  body.addEventListener("htmx:responseError", (e) => {
+    const status = e.detail.xhr.status;
+    if (status === 401 || !isAction(e)) return;  // 401: on its way to the login page
+    flashError("The server could not do this (error " + status + "). Try again, or reload the page.");
+  });
 
   // "Waiting 5 min" stays true without reloads.
   function tick() {
