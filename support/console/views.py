@@ -56,7 +56,8 @@ def _session_ended(request: HttpRequest) -> HttpResponse:
     whole page goes to the login page and comes back after it, instead of the login page
     being drawn into a panel or a reply being taken for sent. Nothing was done."""
     page = urlsplit(request.headers.get("HX-Current-URL", ""))
-    here = page.path if page.path.startswith("/console/") else reverse("console:queue")
+    root = reverse("console:queue")
+    here = page.path if page.path.startswith(root) else root
     response = HttpResponse("Your session has ended: log in again.", status=401)
     response["HX-Redirect"] = f"{reverse('console:login')}?{urlencode({'next': here})}"
     return response
@@ -66,7 +67,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """CSRF_FAILURE_VIEW. A console page whose token went stale (its user logged in again in
     another tab) reloads itself for a fresh one: the agent's draft is kept in the tab, and
     nothing was done. Everything else gets Django's page."""
-    if _from_htmx(request) and request.path.startswith("/console/"):
+    if _from_htmx(request) and request.path.startswith(reverse("console:queue")):
         response = HttpResponse("This page was out of date: it reloads.", status=403)
         response["HX-Refresh"] = "true"
         return response
@@ -130,7 +131,7 @@ def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
         "me": me(actor),
         "availabilities": Availability.choices,
     }
-    template = "console/_queue.html" if request.headers.get("HX-Request") else "console/queue.html"
+    template = "console/_queue.html" if _from_htmx(request) else "console/queue.html"
     return render(request, template, context)
 
 

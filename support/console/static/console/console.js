@@ -44,6 +44,15 @@
     }
   }
 
+  function dismissButton(item) {
+    const dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.className = "link";
+    dismiss.textContent = "Dismiss";
+    dismiss.addEventListener("click", () => item.remove());
+    return dismiss;
+  }
+
   // A missed service level (sent to supervisors): a banner that stays until dismissed.
   function showSlaAlert(event) {
     const flash = document.getElementById("flash");
@@ -60,12 +69,7 @@
       what = " has had no reply from " + (event.data.agent || "its agent") + " for " + minutes + " min" +
         (event.data.reassigned ? "; it is back in the queue." : ".");
     }
-    const dismiss = document.createElement("button");
-    dismiss.type = "button";
-    dismiss.className = "link";
-    dismiss.textContent = "Dismiss";
-    dismiss.addEventListener("click", () => item.remove());
-    item.append("Service level missed: ", link, what + " ", dismiss);  // text nodes: no markup
+    item.append("Service level missed: ", link, what + " ", dismissButton(item));  // text nodes: no markup
     flash.appendChild(item);
     if (notifyToggle && notifyToggle.checked) {
       beep();
@@ -295,12 +299,7 @@
     const item = document.createElement("div");
     item.className = "flash error";
     item.setAttribute("role", "alert");
-    const dismiss = document.createElement("button");
-    dismiss.type = "button";
-    dismiss.className = "link";
-    dismiss.textContent = "Dismiss";
-    dismiss.addEventListener("click", () => item.remove());
-    item.append(text + " ", dismiss);
+    item.append(text + " ", dismissButton(item));
     flash.prepend(item);
   }
   function isAction(e) {
