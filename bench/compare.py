@@ -3,9 +3,11 @@
     .venv/bin/python bench/compare.py --configs sync:1,gthread:2,gthread:4
     .venv/bin/python bench/compare.py --configs gthread:4:/tmp/before,gthread:4:/tmp/after
 
-Each config is WORKER_CLASS:THREADS[:SOURCE_TREE]. Every config gets its own gunicorn (idle
-while another is measured); wrk alternates between them for every scenario and concurrency,
-so a noisy neighbour hits all configs alike. Prints every run and the medians.
+Each config is WORKER_CLASS:THREADS[:SOURCE_TREE], where THREADS may be WORKERSxTHREADS
+(``sync:4x1``: four sync workers; a plain number keeps run.py's two workers). Every config
+gets its own gunicorn (idle while another is measured); wrk alternates between them for every
+scenario and concurrency, so a noisy neighbour hits all configs alike. Prints every run and
+the medians.
 """
 
 import argparse
@@ -39,7 +41,11 @@ def main() -> None:
     try:
         for n, config in enumerate(options.configs.split(",")):
             worker_class, threads, *tree = config.split(":")
-            server_args = bench._parse(["--worker-class", worker_class, "--threads", threads])
+            workers, _, threads = threads.rpartition("x")
+            server_args = bench._parse(
+                ["--worker-class", worker_class, "--threads", threads]
+                + (["--workers", workers] if workers else [])
+            )
             bench.ROOT = Path(tree[0]) if tree else Path(__file__).resolve().parent.parent
             log = bench.RESULTS_DIR / f"compare-{n}-server.log"
             servers[config] = bench._start_server(server_args, env, log)
