@@ -55,8 +55,8 @@ def test_a_reply_sent_while_the_composer_is_redrawn_clears_the_box(
     browser: Browser, live_server_url: str, staff: None
 ) -> None:
     """The reply's POST is in flight when a live event redraws the composer. The sent text
-    still leaves the box (it used to stay, because the answer's "message-sent" fired on the
-    detached old form, ready to be sent twice)."""
+    still leaves the box (it used to stay, because the box was cleared by an event fired on
+    the old form, detached by then, so the text was ready to be sent twice)."""
     base = live_server_url
     context, meera, customer_page, customer = meera_opens_an_escalation(browser, base)
 

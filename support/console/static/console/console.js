@@ -269,10 +269,10 @@
       }
     }
   });
-  // A sent reply leaves the box. Checked on the request itself rather than on the answer's
-  // "message-sent" event: htmx fires that on the form that sent it, and a live redraw of the
-  // composer may have taken that form out of the page meanwhile (the event then reaches
-  // nothing, and the sent text would stay, ready to be sent twice).
+  // A sent reply leaves the box. Checked on the request itself rather than with an event on
+  // the form that sent it: a live redraw of the composer may have taken that form out of the
+  // page meanwhile (the event would then reach nothing, and the sent text would stay, ready
+  // to be sent twice).
   body.addEventListener("htmx:beforeRequest", (e) => {
     const config = e.detail.requestConfig;
     if (!config || config.verb !== "post") return;
