@@ -153,14 +153,29 @@ RULES_ADMIN = "/admin/assistant/escalationrule/"
 
 
 def test_a_rule_added_or_deleted_in_the_admin_applies_to_the_next_message(
-    client, django_user_model, make_customer
+    client, django_user_model, make_customer, django_capture_on_commit_callbacks
 ):
     client.force_login(django_user_model.objects.create_superuser("operator", password="pw-1"))
     before = make_customer("open")
     say(before, "My parcel came wet")  # the rules are now cached in this process
-    added = client.post(
-        f"{RULES_ADMIN}add/",
-        {"name": "damaged", "pattern": r"\bwet\b", "reason": "Damaged in transit.", "active": "on"},
+    with django_capture_on_commit_callbacks(execute=True) as on_commit:
+        added = client.post(
+            f"{RULES_ADMIN}add/",
+            {
+                "name": "damaged",
+                "pattern": r"\bwet\b",
+                "reason": "Damaged in transit.",
+                "active": "on",
+            },
+        )
+        # Not before the commit: other processes would read a row that may still roll back.
+        assert [name for name, *_ in rules.cache.get("assistant:escalation-rules")] == [
+            "fraud",
+            "legal",
+        ]
+    assert len(on_commit) == 1
+    assert ("damaged", "Damaged in transit.", r"\bwet\b") in rules.cache.get(
+        "assistant:escalation-rules"
     )
     wet = make_customer("open")
 
@@ -172,10 +187,11 @@ def test_a_rule_added_or_deleted_in_the_admin_applies_to_the_next_message(
         "Damaged in transit. (damaged rule): My parcel came wet"
     )
     rule = EscalationRule.objects.get(name="damaged")
-    deleted = client.post(
-        RULES_ADMIN,
-        {"action": "delete_selected", "_selected_action": [rule.pk], "post": "yes"},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        deleted = client.post(
+            RULES_ADMIN,
+            {"action": "delete_selected", "_selected_action": [rule.pk], "post": "yes"},
+        )
     after = make_customer("open")
     assert deleted.status_code == 302
     assert "ai_response" in say(after, "My parcel came wet")
@@ -203,6 +219,34 @@ def test_a_process_reads_the_rules_once_every_few_seconds(monkeypatch, make_cust
     assert reads.count("assistant:escalation-rules") == 2  # the first message, the last one
     assert "ai_response" in soon  # this process still trusted its copy
     assert "ai_response" not in later
+
+
+def test_a_process_that_read_the_rules_before_an_edit_does_not_put_them_back(
+    monkeypatch, make_customer, django_capture_on_commit_callbacks
+):
+    """Another process missed the shared cache and read the rows just before an edit
+    committed; it stores what it read after the edit has stored the new rows."""
+    clock = [1000.0]
+    monkeypatch.setattr(rules, "monotonic", lambda: clock[0])
+    rows_before_the_edit = list(
+        EscalationRule.objects.filter(active=True).values_list("name", "reason", "pattern")
+    )
+    rules.forget_rules()
+    with django_capture_on_commit_callbacks(execute=True):
+        EscalationRule.objects.create(name="wet", pattern=r"\bwet\b", reason="Damaged.")
+        rules.rules_changed()
+
+    # The other process finishes its load: the cache miss and the read happened before.
+    with monkeypatch.context() as late:
+        late.setattr(rules.cache, "get", lambda key: None)
+        late.setattr(rules, "_rows", lambda: rows_before_the_edit)
+        assert rules.match_rule("My parcel came wet") is None  # its own copy is the old one
+    clock[0] += rules.PROCESS_SECONDS  # its copy expires and it reads the shared cache
+
+    assert rules.match_rule("My parcel came wet") == rules.RuleMatch("wet", "Damaged.")
+    customer = make_customer("open")
+    assert "ai_response" not in say(customer, "My parcel came wet")
+    assert customer.conversation().escalation_source == "rule"
 
 
 def test_a_legal_threat_in_manglish_is_escalated(make_customer):

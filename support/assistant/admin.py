@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from .models import EscalationRule
-from .rules import forget_rules
+from .rules import rules_changed
 
 
 class EscalationRuleForm(forms.ModelForm):
@@ -33,13 +33,13 @@ class EscalationRuleAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: EscalationRule, form: Any, change: bool
     ) -> None:
         super().save_model(request, obj, form, change)
-        forget_rules()
+        rules_changed()
 
     def delete_model(self, request: HttpRequest, obj: EscalationRule) -> None:
         super().delete_model(request, obj)
-        forget_rules()
+        rules_changed()
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         """The list's "delete selected" action."""
         super().delete_queryset(request, queryset)
-        forget_rules()
+        rules_changed()

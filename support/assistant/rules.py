@@ -3,9 +3,13 @@
 Every customer message is checked against them, so they are kept at two levels: the shared
 cache holds the rows for a minute (one database read per minute for all processes), and each
 process keeps them compiled for a few seconds (no cache read, no unpickling, no compiling per
-message: with a shared cache that read was a round trip to Redis). An edit in the admin
-forgets both, so the process that saved it applies it at once and every other process within
-``PROCESS_SECONDS``.
+message: with a shared cache that read was a round trip to Redis). Once an edit in the admin
+commits, the process that saved it drops its copy and writes the new rows to the shared
+cache, so it applies the edit at once and every other process within ``PROCESS_SECONDS``.
+
+A process that read the rows from the database just before the edit committed must not put
+them back into the shared cache over the new ones: it only ever adds the key (``cache.add``),
+and the edit sets it.
 """
 
 import re
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from time import monotonic
 
 from django.core.cache import cache
+from django.db import transaction
 
 from .models import EscalationRule
 
@@ -50,10 +55,8 @@ def _compiled() -> Compiled:
 def _load() -> Compiled:
     rules: list[tuple[str, str, str]] | None = cache.get(_CACHE_KEY)
     if rules is None:
-        rules = list(
-            EscalationRule.objects.filter(active=True).values_list("name", "reason", "pattern")
-        )
-        cache.set(_CACHE_KEY, rules, _CACHE_SECONDS)
+        rules = _rows()
+        cache.add(_CACHE_KEY, rules, _CACHE_SECONDS)  # never over an edit's rows
     compiled = []
     for name, reason, pattern in rules:
         try:
@@ -63,6 +66,10 @@ def _load() -> Compiled:
     return compiled
 
 
+def _rows() -> list[tuple[str, str, str]]:
+    return list(EscalationRule.objects.filter(active=True).values_list("name", "reason", "pattern"))
+
+
 def match_rule(text: str) -> RuleMatch | None:
     for name, reason, pattern in _compiled():
         if pattern.search(text):
@@ -70,10 +77,25 @@ def match_rule(text: str) -> RuleMatch | None:
     return None
 
 
+def rules_changed() -> None:
+    """After an edit of the rules commits: this process reloads them on the next message, and
+    the shared cache holds the new rows."""
+    transaction.on_commit(_publish_new_rules, robust=True)
+
+
+def _publish_new_rules() -> None:
+    _forget_in_process()
+    cache.set(_CACHE_KEY, _rows(), _CACHE_SECONDS)
+
+
 def forget_rules() -> None:
-    """Drop the cached rules (after an edit): this process's and the shared cache's."""
+    """Drop the cached rules, this process's and the shared cache's (tests start clean)."""
+    _forget_in_process()
+    cache.delete(_CACHE_KEY)
+
+
+def _forget_in_process() -> None:
     global _in_process, _forgotten
     with _lock:
         _forgotten += 1
         _in_process = None
-    cache.delete(_CACHE_KEY)
