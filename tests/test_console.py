@@ -133,6 +133,30 @@ def test_an_agent_is_offered_only_what_they_may_do(make_customer, anu, biju, sup
     assert "Transfer to" in as_meera and ">Resolve<" in as_meera
 
 
+def test_a_waiting_conversation_tells_an_agent_to_claim_it(make_customer, biju):
+    customer = make_customer("escalated")
+
+    html = page(browser(biju), f"/console/c/{customer.conversation_id}/")
+
+    assert 'id="composer"' not in html and ">Claim<" in html
+    assert "Waiting for an agent. Claim it to reply." in html
+    assert "Assigned to" not in html
+
+
+def test_no_template_source_reaches_a_page(client, make_customer, anu):
+    customer = make_customer("assigned", agent=anu)
+    pages = [
+        page(client, "/console/login/"),
+        page(browser(anu), "/console/"),
+        page(browser(anu), "/console/?tab=all"),
+        page(browser(anu), f"/console/c/{customer.conversation_id}/"),
+        page(client, "/chat/"),
+    ]
+
+    for html in pages:
+        assert "{#" not in html and "{%" not in html and "{{" not in html
+
+
 def test_the_server_refuses_what_the_console_did_not_offer(make_customer, anu, biju):
     customer = make_customer("assigned", agent=anu)
 
