@@ -95,6 +95,34 @@ def test_it_remembers_the_order_named_earlier_in_the_chat(customer):
     assert "KS-10024" not in text
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["What is your return policy?", "How long does delivery take?", "How do refunds work?"],
+)
+def test_a_question_about_a_policy_alone_describes_no_order(customer, make_customer, question):
+    order("KS-10023")
+    say(customer, "Where is my order KS-10023?")
+    fresh = make_customer("open", user_id="customer_123")  # the same customer, a new chat
+
+    after_naming_one, in_a_new_chat = (
+        ai_text(say(customer, question)),
+        ai_text(say(fresh, question)),
+    )
+
+    assert after_naming_one == in_a_new_chat
+    assert "KS-10023" not in in_a_new_chat and "latest orders" not in in_a_new_chat
+    assert customer.conversation().assistant_fallbacks == 0
+
+
+def test_it_remembers_the_order_when_asked_about_it(customer):
+    order("KS-10023")
+    say(customer, "Where is my order KS-10023?")
+
+    text = ai_text(say(customer, "Can I still cancel it?"))
+
+    assert text.startswith("KS-10023 (Kasavu saree): shipped, expected by Wed 02 Dec.\n")
+
+
 def test_it_answers_policies_from_the_knowledge_base(customer):
     text = ai_text(say(customer, "How many days does delivery to Wayanad take?"))
 

@@ -306,6 +306,32 @@ def test_a_guest_asking_about_delivery_times_just_gets_the_policy(make_customer)
     assert "1-2 days" in text
 
 
+POLICY_QUESTIONS = [
+    "What is your return policy?",
+    "How long does delivery take?",
+    "How do refunds work?",
+]
+
+
+@pytest.mark.parametrize("question", POLICY_QUESTIONS)
+def test_a_guest_who_named_an_order_gets_policies_as_usual(make_customer, question):
+    fresh = say(make_customer("open", user_id="guest-1", verified=False), question)
+    guest = make_customer("open", user_id="guest-2", verified=False)
+    assert say(guest, "Where is my order KS-10023?") == SIGN_IN["en"]
+
+    text = say(guest, question)
+
+    assert text == fresh
+    assert SIGN_IN["en"] not in text and text != TEMPLATES["fallback"]["en"]
+
+
+def test_a_guest_asking_about_their_own_return_is_told_to_sign_in_then_the_policy(make_customer):
+    text = say(make_customer("open", verified=False), "Can I return my saree?")
+
+    assert text.startswith(SIGN_IN["en"] + "\n")
+    assert "return" in text.split("\n", 1)[1].lower()  # the return policy follows
+
+
 def test_another_customers_order_is_never_revealed_either_way(make_customer):
     order("KS-20000", user_id="customer_999", status="delivered", item="Aranmula kannadi")
     verified = make_customer("open")  # customer_123, signed in

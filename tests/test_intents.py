@@ -15,7 +15,7 @@ import sklearn
 from support.assistant.intents import Intent, detect_intent, detect_intents
 from support.assistant.language import detect_language
 from support.assistant.nlu import data, model
-from support.assistant.nlu.rules import is_explicit_human_request
+from support.assistant.nlu.rules import is_about_own_order, is_explicit_human_request
 
 # Language
 
@@ -237,3 +237,26 @@ def test_training_is_deterministic(tmp_path):
     assert np.array_equal(
         first.language.predict_proba(probes), second.language.predict_proba(probes)
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "own"),
+    [
+        ("When will it arrive?", True),
+        ("Is my parcel shipped?", True),
+        ("when will the delivery arrive?", True),
+        ("I want to return the item", True),
+        ("ente order evide?", True),
+        ("athu eppo varum?", True),
+        ("എന്റെ ഓർഡർ എവിടെ?", True),
+        ("ഞാൻ ഓർഡർ ചെയ്തു", True),
+        ("What is your return policy?", False),
+        ("What is the refund policy?", False),
+        ("How long does delivery take?", False),
+        ("How do refunds work?", False),
+        ("Do you have cash on delivery?", False),
+        ("റിട്ടേൺ പോളിസി എന്താണ്?", False),
+    ],
+)
+def test_a_message_about_the_customers_own_order_is_told_from_a_policy_question(text, own):
+    assert is_about_own_order(text) is own

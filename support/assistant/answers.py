@@ -166,11 +166,17 @@ def compose(context: ReplyContext) -> AssistantReply:
     if intent in (Intent.GREETING, Intent.THANKS):
         return AssistantReply(text=template(intent.value, language))
     parts: list[str] = []
+    # About the customer's own order, or only a policy ("how do refunds work?": no order).
+    own = (
+        intent == Intent.ORDER_STATUS
+        or bool(context.order_numbers_mentioned)
+        or context.about_own_order
+    )
     if intent in ORDER_INTENTS and not context.customer_verified:
         # No orders were read (context.py). About an order: say why, then any policy below.
-        if intent == Intent.ORDER_STATUS or context.order_numbers_mentioned:
+        if own:
             parts.append(template("sign_in_for_orders", language))
-    elif intent in ORDER_INTENTS:
+    elif intent in ORDER_INTENTS and own:
         found = {order.order_number for order in context.orders}
         missing = [n for n in context.order_numbers_mentioned if n not in found]
         if missing:

@@ -12,7 +12,8 @@ from support.knowledge.search import search
 from support.orders.models import Order
 from support.orders.services import order_numbers_in, orders_for
 
-from .intents import IntentPrediction
+from .intents import Intent, IntentPrediction
+from .nlu.rules import is_about_own_order
 from .providers import KnowledgeFact, OrderFact, ReplyContext
 
 
@@ -37,12 +38,18 @@ def build_context(
     if history is None:
         return None
     mentioned = order_numbers_in(message.text)
-    if not mentioned:
+    own = (
+        bool(mentioned)
+        or prediction.intent == Intent.ORDER_STATUS
+        or is_about_own_order(message.text)
+    )
+    if not mentioned and own:
         # "when will it arrive?" after naming an order: the last order named in the chat.
+        # A question about a policy alone ("how do refunds work?") carries none over.
         earlier = [n for who, text in history if who == "user" for n in order_numbers_in(text)]
         mentioned = earlier[-1:]
     verified = conversation.customer_verified
-    orders = orders_for(user_id=conversation.user_id, numbers=mentioned) if verified else []
+    orders = orders_for(user_id=conversation.user_id, numbers=mentioned) if verified and own else []
     snippets = search(text=message.text, intent=prediction.intent, language=conversation.language)
     return ReplyContext(
         conversation_id=str(conversation.conversation_id),
@@ -54,5 +61,6 @@ def build_context(
         history=history,
         orders=[order_fact(order) for order in orders],
         order_numbers_mentioned=mentioned,
+        about_own_order=own,
         knowledge=[KnowledgeFact(s.slug, s.title, s.text) for s in snippets],
     )

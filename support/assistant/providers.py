@@ -53,6 +53,9 @@ class ReplyContext:
     history: list[tuple[str, str]] = field(default_factory=list)  # (sender, text), oldest first
     orders: list[OrderFact] = field(default_factory=list)  # named ones, else the latest
     order_numbers_mentioned: list[str] = field(default_factory=list)
+    # The message speaks of the customer's own order ("when will it come?"), not only of a
+    # policy ("how long does delivery take?"): orders are read and described only then.
+    about_own_order: bool = False
     knowledge: list[KnowledgeFact] = field(default_factory=list)
 
 

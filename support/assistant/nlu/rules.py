@@ -13,7 +13,7 @@ The rules run on ``normalize``d text, so the Malayalam patterns below are normal
 
 import re
 
-from .text import normalize, unify_malayalam
+from .text import normalize, tokens, unify_malayalam
 
 _SEP = r"[\s\-_.']*"  # "agent-ine", "agent ine", "agentine"
 
@@ -162,3 +162,36 @@ def is_explicit_human_request(text: str) -> bool:
     if _NEGATED.search(normalized):
         return False
     return strong or not _CONTACT_DETAILS.search(normalized)
+
+
+# Whether a message is about the customer's own order: "when will it come?", "is my parcel
+# shipped?", "ente order evide?" are; "how long does delivery take?" and "what is your return
+# policy?" are not. Only then does the assistant carry over an order named earlier in the chat,
+# or list the latest orders.
+_OWN = frozenset(
+    unify_malayalam(word)
+    for word in """
+    i me my mine we us our it its this that these those
+    ente nte ende enikku enik enikk njan njaan njangal njangalude njangalkku athu ithu ath ith ee
+    എന്റെ എനിക്ക് ഞാൻ ഞങ്ങൾ ഞങ്ങളുടെ അത് ഇത് അതു ഇതു ആ ഈ
+    """.split()  # noqa: SIM905 - a word list reads best as text
+)
+_OWN_AFTER_THE = frozenset(
+    {"order", "orders", "parcel", "package", "item", "items", "product", "delivery", "shipment"}
+    | {"refund", "money"}
+)
+_NOT_OWN_AFTER = frozenset({"policy", "policies", "rules", "process"})
+
+
+def is_about_own_order(text: str) -> bool:
+    """True when the message speaks of the customer's own order(s), in any of the three
+    languages: a first-person or pointing word, or "the order" (not "the refund policy")."""
+    words = tokens(normalize(text))
+    for index, word in enumerate(words):
+        if word in _OWN:
+            return True
+        thing = words[index + 1] if index + 1 < len(words) else ""
+        after = words[index + 2] if index + 2 < len(words) else ""
+        if word == "the" and thing in _OWN_AFTER_THE and after not in _NOT_OWN_AFTER:
+            return True
+    return False
