@@ -2,6 +2,7 @@
 Text that is valid, in any script, is stored and returned exactly as sent."""
 
 import json
+import logging
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -148,6 +149,25 @@ def test_it_refuses_malformed_json(target, unchanged, endpoint, raw):
 
     assert_error(response, 400, "malformed_request")
     assert response.json()["detail"].startswith("The request body is not valid JSON: ")
+
+
+@pytest.mark.parametrize("endpoint", POST_ENDPOINTS)
+def test_it_refuses_a_body_over_the_upload_limit_in_the_error_shape(
+    target, unchanged, endpoint, settings, caplog
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    t = target(endpoint)
+    raw = json.dumps({"message": "x" * 20_000})
+
+    response = unchanged(lambda: t.post_raw(raw))
+
+    assert_error(
+        response,
+        413,
+        "request_too_large",
+        "The request body is too large: this API accepts at most 10,000 bytes.",
+    )
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 @pytest.mark.parametrize("endpoint", POST_ENDPOINTS)

@@ -5,7 +5,8 @@ Validation errors add ``errors``: the messages per field.
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -56,6 +57,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
                 "errors": exc.detail,
             },
             status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {
+                "detail": (
+                    "The request body is too large: this API accepts at most "
+                    f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes."
+                ),
+                "code": "request_too_large",
+            },
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")
