@@ -194,6 +194,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set: a conversation's and an order's status are different enums.
+    "ENUM_NAME_OVERRIDES": {
+        "ConversationStatusEnum": "support.conversations.states.Status",
+        "OrderStatusEnum": "support.orders.models.OrderStatus",
+        "LanguageEnum": "support.conversations.states.Language",
+    },
 }
 
 # The assistant: "builtin" (templated answers, no network) or "openai" (any OpenAI-compatible

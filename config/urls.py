@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 
@@ -13,6 +14,8 @@ def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
 
 
 urlpatterns = [
+    # The service's front door is the agents' console; customers arrive through the chat.
+    path("", RedirectView.as_view(pattern_name="console:queue"), name="home"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("support.api.urls")),
     path("console/", include("support.console.urls")),

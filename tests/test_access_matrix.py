@@ -527,6 +527,20 @@ def test_it_refuses_a_bad_service_token(customer):
     assert (response.status_code, response.json()["code"]) == (401, "invalid_token")
 
 
+def test_it_says_how_to_send_an_agent_token_sent_as_a_bearer_token(customer, anu):
+    client = Client()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {anu.token}")
+
+    response = get_detail(client, customer)
+
+    assert_refused_as(
+        response,
+        401,
+        "invalid_token",
+        "This is an agent's API token: send it as 'Authorization: Token <key>'.",
+    )
+
+
 def test_it_refuses_a_conversation_token_of_another_conversation_even_for_a_valid_id(
     customer, other_customer
 ):
@@ -636,3 +650,22 @@ def test_an_agent_learns_nothing_about_agents_from_assign(make_customer, anu):
     assert (known.status_code, known.json()["code"]) == (403, "forbidden")
     assert (unknown.status_code, unknown.json()["code"]) == (403, "forbidden")
     assert customer.conversation().status == "escalated"
+
+
+def test_the_api_base_url_links_to_the_docs_and_the_collections(client):
+    response = client.get("/api/v1/")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "docs": "http://testserver/api/docs/",
+        "schema": "http://testserver/api/schema/",
+        "conversations": "http://testserver/api/v1/conversations/",
+        "agents": "http://testserver/api/v1/agents/",
+        "auth_token": "http://testserver/api/v1/auth/token/",
+    }
+
+
+def test_the_site_root_leads_to_the_console(client):
+    response = client.get("/")
+
+    assert (response.status_code, response["Location"]) == (302, "/console/")

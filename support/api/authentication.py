@@ -87,10 +87,17 @@ class ServiceTokenAuthentication(authentication.BaseAuthentication):
                 code="invalid_token",
             )
         try:
-            service = service_for(header[1].decode())
+            key = header[1].decode()
         except UnicodeDecodeError:
-            service = None
+            key = ""
+        service = service_for(key) if key else None
         if service is None:
+            if key and user_for_token(key) is not None:
+                # An agent's key under the shop's scheme: say which scheme it needs.
+                raise exceptions.AuthenticationFailed(
+                    "This is an agent's API token: send it as 'Authorization: Token <key>'.",
+                    code="invalid_token",
+                )
             raise exceptions.AuthenticationFailed("Invalid service token.", code="invalid_token")
         return ServicePrincipal(service.name), None
 

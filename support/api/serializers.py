@@ -338,3 +338,11 @@ class TokenOutput(serializers.Serializer):
 class ErrorOutput(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()
+
+
+class ApiRootOutput(serializers.Serializer):
+    docs = serializers.URLField(help_text="Interactive documentation (Swagger UI).")
+    schema = serializers.URLField(help_text="The OpenAPI schema.")
+    conversations = serializers.URLField()
+    agents = serializers.URLField()
+    auth_token = serializers.URLField(help_text="POST username and password for an API token.")

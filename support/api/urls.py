@@ -5,6 +5,7 @@ from . import agents, customer_messages, orders, views
 conversation = "conversations/<uuid:conversation_id>/"
 
 urlpatterns = [
+    path("", views.ApiRootView.as_view(), name="api-root"),
     path("conversations/", views.ConversationsView.as_view(), name="conversations"),
     path(conversation, views.ConversationDetailView.as_view(), name="conversation-detail"),
     path(

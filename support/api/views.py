@@ -5,6 +5,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.auth import authenticate
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
@@ -344,4 +345,29 @@ class TokenView(APIView):
         return Response(
             {"token": token, "agent_id": actor.agent_id, "role": actor.kind},
             status=status.HTTP_201_CREATED,
+        )
+
+
+class ApiRootView(APIView):
+    """``GET /api/v1/``: where things are, for someone who opens the API's base URL."""
+
+    authentication_classes: list[type] = []
+
+    @extend_schema(
+        responses={200: s.ApiRootOutput},
+        auth=[],
+        description="Links to the API's documentation, its schema and its main collections.",
+    )
+    def get(self, request: Request) -> Response:
+        def link(name: str) -> str:
+            return request.build_absolute_uri(reverse(name))
+
+        return Response(
+            {
+                "docs": link("api-docs"),
+                "schema": link("schema"),
+                "conversations": link("conversations"),
+                "agents": link("agents"),
+                "auth_token": link("auth-token"),
+            }
         )
