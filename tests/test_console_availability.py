@@ -23,7 +23,7 @@ def test_the_header_shows_the_availability_switch_and_the_load(make_customer, an
 
 
 def test_an_agent_goes_online_with_the_switch(anu):
-    response = browser(anu).post("/console/availability/", {"availability": "online"})
+    response = htmx(anu).post("/console/availability/", {"availability": "online"})
 
     assert response.status_code == 200
     assert '<option value="online" selected>Online</option>' in response.content.decode()
@@ -34,10 +34,38 @@ def test_an_agent_goes_online_with_the_switch(anu):
 
 
 def test_the_switch_refuses_an_unknown_availability(anu):
-    response = browser(anu).post("/console/availability/", {"availability": "busy"})
+    response = htmx(anu).post("/console/availability/", {"availability": "busy"})
 
     assert response["HX-Retarget"] == "#flash"
     assert "Choose online, away or offline." in response.content.decode()
+    assert Agent.objects.get(agent_id="agent_anu").availability == "offline"
+
+
+@pytest.mark.parametrize(
+    ("sent_from", "back_to"),
+    [
+        ("/console/?tab=mine", "/console/?tab=mine"),
+        ("https://elsewhere.example/console/", "/console/"),
+        ("/admin/", "/console/"),
+        ("/console/availability/", "/console/"),
+        ("", "/console/"),
+    ],
+)
+def test_the_switch_works_as_a_plain_form_and_returns_to_the_page(anu, sent_from, back_to):
+    response = browser(anu).post(
+        "/console/availability/", {"availability": "online", "next": sent_from}
+    )
+
+    assert (response.status_code, response["Location"]) == (303, back_to)
+    assert Agent.objects.get(agent_id="agent_anu").availability == "online"
+
+
+def test_a_refused_plain_switch_says_why(anu):
+    response = browser(anu).post("/console/availability/", {"availability": "busy"})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Availability not changed" in html and "Choose online, away or offline." in html
     assert Agent.objects.get(agent_id="agent_anu").availability == "offline"
 
 

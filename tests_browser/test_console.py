@@ -7,6 +7,7 @@ the server's own process); tests_browser/test_handoff.py drives the customer's c
 
 import json
 import os
+import re
 import time
 import urllib.request
 from pathlib import Path
@@ -242,6 +243,11 @@ def test_without_scripts_the_console_still_acts(
     meera.get_by_role("button", name="Log in").click()
     meera.goto(f"{live_server_url}/console/c/{customer.id}/")
 
+    # Away, not online: online would route the waiting conversation to her at once.
+    meera.get_by_label("Availability").select_option("away")
+    meera.get_by_role("button", name="Set").click()
+    expect(meera.locator("#availability")).to_have_class(re.compile(r"\baway\b"))  # redrawn
+    assert meera.url == f"{live_server_url}/console/c/{customer.id}/"
     meera.get_by_label("Assign to").select_option("agent_anu")
     meera.get_by_role("button", name="Assign").click()
     expect(meera.locator("#conversation-status")).to_have_text("Assigned")

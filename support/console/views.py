@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import csrf
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -106,6 +107,20 @@ def _done(conversation_id: UUID) -> HttpResponse:
     """After a plain form's action: back to the conversation's page (POST, redirect, GET)."""
     response = HttpResponseRedirect(reverse("console:conversation", args=[conversation_id]))
     response.status_code = 303  # See Other: the browser follows with a GET
+    return response
+
+
+def _back_to(request: HttpRequest, page: str) -> HttpResponse:
+    """After a plain form in the header: back to the console page it was sent from."""
+    safe = (
+        page.startswith("/console/")
+        and not page.startswith(reverse("console:availability"))  # a partial, not a page
+        and url_has_allowed_host_and_scheme(
+            page, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    )
+    response = HttpResponseRedirect(page if safe else reverse("console:queue"))
+    response.status_code = 303
     return response
 
 
@@ -293,7 +308,16 @@ def availability(request: HttpRequest, actor: Actor) -> HttpResponse:
                 actor=actor, agent_id=actor.agent_id, availability=Availability(value)
             )
         except SupportError as error:
-            return _error(request, error)
+            if _from_htmx(request):
+                return _error(request, error)
+            return render(
+                request,
+                "console/missing.html",
+                {"title": "Availability not changed", "error": error.detail},
+                status=error.status,
+            )
+        if not _from_htmx(request):
+            return _back_to(request, request.POST.get("next", ""))
     context = {"actor": actor, "me": me(actor), "availabilities": Availability.choices}
     return render(request, "console/_availability.html", context)
 
