@@ -19,7 +19,7 @@ from support.agents.models import Agent, Availability, Role
 from support.agents.services import create_agent, issue_token
 from support.conversations import actions, identity
 from support.conversations.actors import Actor
-from support.conversations.models import SupportConversation
+from support.conversations.models import SupportConversation, SupportMessage
 from support.orders.services import upsert_order
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -187,6 +187,36 @@ def test_a_customer_chats_with_the_assistant_and_a_reload_keeps_the_transcript(
     expect(chat.messages).to_have_count(4)
     assert SupportConversation.objects.count() == 1
     assert chat.stored() == stored
+
+
+def test_a_message_over_the_limit_is_not_cut_off_and_says_by_how_much(
+    page: Page, live_server_url: str, page_errors: list[str]
+) -> None:
+    """Pasted text over 4,000 characters stays whole: a counter says by how much it is over
+    and Send waits until it is short enough (the box used to cut it off without a word)."""
+    chat = Chat(page)
+    page.goto(f"{live_server_url}/chat/?user_id=customer_123")
+    counter = page.locator("#chat-count")
+    send = page.get_by_role("button", name="Send", exact=True)
+    text = "Where is my order? " + "😀" * 3_960  # 3,979: an emoji is one character to the server
+
+    chat.input.fill(text + "!" * 30)
+
+    expect(chat.input).to_have_value(text + "!" * 30)
+    expect(counter).to_have_text("4009 / 4000 characters: shorten it by 9 to send.")
+    expect(send).to_be_disabled()
+    chat.input.press("Enter")
+    page.wait_for_timeout(300)
+    expect(chat.messages).to_have_count(0)
+
+    chat.input.fill(text)
+    expect(counter).to_have_text("3979 / 4000 characters")
+    expect(send).to_be_enabled()
+    send.click()
+    expect(chat.of("user")).to_have_count(1)
+    expect(counter).to_be_hidden()
+    stored = SupportMessage.objects.filter(sender="user").get()
+    assert stored.text == text
 
 
 def test_a_message_with_markup_shows_as_text_and_runs_nothing(

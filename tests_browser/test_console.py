@@ -118,9 +118,14 @@ def test_an_escalation_arrives_live_and_is_handled_without_reloads(
     expect(meera.locator("#transcript")).to_contain_text("njan Anu aanu", timeout=3000)
 
     # A private note shows as a note, then Anu resolves.
+    # While it is written, the note looks like one: its colour, placeholder and button.
     anu.get_by_label("Private note").check()
+    expect(anu.locator("#composer")).to_have_class(re.compile(r"\bnote\b"))
+    expect(anu.get_by_role("textbox", name="Message")).to_have_attribute(
+        "placeholder", re.compile("^Write a private note: only your team sees it")
+    )
     anu.get_by_role("textbox", name="Message").fill("Customer is polite; order is late.")
-    anu.get_by_role("button", name="Send").click()
+    anu.get_by_role("button", name="Add note").click()
     expect(anu.locator("#transcript .msg.note")).to_contain_text("order is late")
     anu.once("dialog", lambda dialog: dialog.accept())
     anu.get_by_role("button", name="Resolve").click()
@@ -259,6 +264,37 @@ def test_without_scripts_the_console_still_acts(
 
     expect(meera.locator("#transcript .msg.agent")).to_contain_text("Namaskaram, Meera aanu.")
     assert meera.url == f"{live_server_url}/console/c/{customer.id}/"
+    context.close()
+
+
+def test_a_reply_over_the_limit_is_not_cut_off_and_says_by_how_much(
+    browser: Browser, live_server_url: str, staff: None
+) -> None:
+    base = live_server_url
+    context, meera, _, customer = meera_opens_an_escalation(browser, base)
+    box = meera.get_by_role("textbox", name="Message")
+    counter = meera.locator("#message-count")
+    text = "Namaskaram. " + "x" * 3_988
+
+    box.fill(text + "y" * 50)
+
+    expect(box).to_have_value(text + "y" * 50)
+    expect(counter).to_have_text("4050 / 4000 characters: shorten it by 50 to send.")
+    expect(meera.get_by_role("button", name="Send")).to_be_disabled()
+    box.press("Enter")
+    meera.wait_for_timeout(300)
+    expect(meera.locator("#transcript .msg.agent")).to_have_count(0)
+
+    box.fill(text)
+    expect(counter).to_have_text("4000 / 4000 characters")
+    box.press("Enter")
+    expect(meera.locator("#transcript .msg.agent")).to_have_count(1)
+    expect(box).to_have_value("")
+    expect(counter).to_be_hidden()
+    seen = customer.request.get(
+        f"{base}/api/v1/conversations/{customer.id}/messages/", headers=customer.headers
+    ).json()["results"]
+    assert [m["message"] for m in seen if m["sender"] == "agent"] == [text]
     context.close()
 
 

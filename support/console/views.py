@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
@@ -162,6 +163,7 @@ def _conversation_context(actor: Actor, conversation_id: UUID) -> dict[str, Any]
         "resolver": resolver_name(conversation),
         "me": me(actor),
         "availabilities": Availability.choices,
+        "message_max_length": settings.MESSAGE_MAX_LENGTH,
     }
 
 

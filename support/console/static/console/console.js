@@ -208,7 +208,7 @@
     if (e.target.id === "message" && e.key === "Enter" && !e.shiftKey) {
       e.preventDefault();
       const form = e.target.form;
-      if (e.target.value.trim()) htmx.trigger(form, "submit");
+      if (e.target.value.trim() && !tooLong(e.target)) htmx.trigger(form, "submit");
     }
   });
   document.addEventListener("input", (e) => {
@@ -245,14 +245,46 @@
     const wanted = kind || (draft && draft.kind);
     const radio = wanted && document.querySelector('#composer input[name="kind"][value="' + wanted + '"]');
     if (radio) radio.checked = true;
+    showKind();
+    showCount();
+  }
+  // A note looks like a note while it is written: its colour, its placeholder, its button.
+  function showKind() {
+    const form = document.getElementById("composer");
+    const box = document.getElementById("message");
+    if (!form || !box) return;
+    const checked = form.querySelector('input[name="kind"]:checked');
+    const note = checked ? checked.value === "note" : false;
+    form.classList.toggle("note", note);
+    box.placeholder = note ? box.dataset.notePlaceholder : box.dataset.replyPlaceholder;
+    form.querySelector('button[type="submit"]').textContent = note ? "Add note" : "Send";
+  }
+  // Characters as the server counts them (code points). Near the limit a counter says how
+  // much room is left; past it, by how much to shorten, and nothing can be sent (nothing is
+  // cut off either).
+  function tooLong(box) {
+    return Array.from(box.value).length > Number(box.dataset.maxLength);
+  }
+  function showCount() {
+    const box = document.getElementById("message");
+    const counter = document.getElementById("message-count");
+    if (!box || !counter) return;
+    const count = Array.from(box.value).length;
+    const max = Number(box.dataset.maxLength);
+    counter.hidden = count < max * 0.9;
+    counter.classList.toggle("over", count > max);
+    counter.textContent = count > max
+      ? count + " / " + max + " characters: shorten it by " + (count - max) + " to send."
+      : count + " / " + max + " characters";
+    box.form.querySelector('button[type="submit"]').disabled = count > max;
   }
   let assignChoice = null;
   let kindBeforeSwap = null;
   document.addEventListener("change", (e) => {
     if (e.target.id === "assign-agent") assignChoice = e.target.value;
-    if (e.target.name === "kind") saveDraft();
+    if (e.target.name === "kind") { saveDraft(); showKind(); }
   });
-  document.addEventListener("input", (e) => { if (e.target.id === "message") saveDraft(); });
+  document.addEventListener("input", (e) => { if (e.target.id === "message") { saveDraft(); showCount(); } });
   body.addEventListener("htmx:beforeSwap", (e) => {
     if (e.detail.target && e.detail.target.id === "composer-area") {
       const kind = document.querySelector('#composer input[name="kind"]:checked');
@@ -285,6 +317,7 @@
       const box = document.getElementById("message");
       if (box && box.value === config.parameters.message) { box.value = ""; box.focus(); }
       saveDraft();
+      showCount();
       catchUp();
     });
   });

@@ -207,6 +207,7 @@
     human: byId("chat-human"),
     form: byId("chat-form"),
     input: byId("chat-input"),
+    count: byId("chat-count"),
     send: byId("chat-send"),
     ended: byId("chat-ended"),
     startNew: byId("chat-new"),
@@ -704,8 +705,28 @@
     updateSendButton();
   }
 
+  // Characters as the server counts them (code points: an emoji is one).
+  function length(text) {
+    return Array.from(text).length;
+  }
+
+  function tooLong(text) {
+    return length(text) > config.max_length;
+  }
+
+  // Send waits for text, and for text short enough to be stored; near the limit a counter
+  // says how much room is left, and past it by how much to shorten (nothing is cut off).
   function updateSendButton() {
-    el.send.disabled = el.input.disabled || !el.input.value.trim();
+    var text = el.input.value;
+    var count = length(text);
+    var max = config.max_length;
+    el.send.disabled = el.input.disabled || !text.trim() || count > max;
+    el.count.hidden = count < max * 0.9;
+    el.count.classList.toggle("chat-count--over", count > max);
+    el.count.textContent =
+      count > max
+        ? t("too_long", { count: count, max: max, over: count - max })
+        : t("count", { count: count, max: max });
   }
 
   // ---- Typing --------------------------------------------------------------------------------
@@ -1029,7 +1050,7 @@
   }
 
   function send(text) {
-    if (!text.trim() || el.input.disabled) {
+    if (!text.trim() || el.input.disabled || tooLong(text)) {
       return;
     }
     clearError();
