@@ -133,6 +133,18 @@ def test_an_agent_is_offered_only_what_they_may_do(make_customer, anu, biju, sup
     assert "Transfer to" in as_meera and ">Resolve<" in as_meera
 
 
+def test_the_handoff_brief_names_its_source_and_language_in_words(make_customer, supervisor):
+    customer = make_customer("open", language="ml-Latn")
+    customer.client().post(
+        customer.url("messages/"), {"message": "njan consumer court-il case kodukkum"}
+    )
+
+    html = page(browser(supervisor), f"/console/c/{customer.conversation_id}/")
+
+    heading = "Handoff brief</strong> · Keyword rule · Manglish (Malayalam in Latin letters)<"
+    assert heading in html
+
+
 def test_a_waiting_conversation_tells_an_agent_to_claim_it(make_customer, biju):
     customer = make_customer("escalated")
 

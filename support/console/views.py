@@ -27,7 +27,7 @@ from support.common.errors import Forbidden, InvalidInput, SupportError
 from support.conversations import actions, assignment, selectors
 from support.conversations.access import Action, access_conversation
 from support.conversations.actors import Actor
-from support.conversations.states import Language, Status
+from support.conversations.states import EscalationSource, Language, Status
 from support.orders.services import orders_for
 
 from .selectors import TABS, allowed, me, resolver_name, tab_counts, tab_queue, team
@@ -160,10 +160,21 @@ def _conversation_context(actor: Actor, conversation_id: UUID) -> dict[str, Any]
         "agents": with_load(Agent.objects.order_by("display_name")),
         "orders": orders_for(user_id=conversation.user_id, numbers=[], latest=5),
         "brief": conversation.handoff_brief,
+        # The brief stores codes; people read the labels ("Keyword rule · Manglish").
+        "brief_labels": _brief_labels(conversation.handoff_brief),
         "resolver": resolver_name(conversation),
         "me": me(actor),
         "availabilities": Availability.choices,
         "message_max_length": settings.MESSAGE_MAX_LENGTH,
+    }
+
+
+def _brief_labels(brief: dict[str, Any] | None) -> dict[str, str]:
+    brief = brief or {}
+    source, language = brief.get("source") or "", brief.get("language") or ""
+    return {
+        "source": dict(EscalationSource.choices).get(source, source),
+        "language": dict(Language.choices).get(language, language),
     }
 
 
