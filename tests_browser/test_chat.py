@@ -219,6 +219,32 @@ def test_a_message_over_the_limit_is_not_cut_off_and_says_by_how_much(
     assert stored.text == text
 
 
+def test_the_page_follows_the_language_the_customer_writes_in_unless_they_picked_one(
+    browser: Browser, live_server_url: str
+) -> None:
+    """The banner and the notice under it used to say the same thing in two languages: the
+    page's (English) and the conversation's (Manglish, from what the customer wrote)."""
+    follows = browser.new_page()
+    follows.goto(f"{live_server_url}/chat/?user_id=customer_follows")
+    Chat(follows).send("enikku oru agent-inodu samsarikkanam")
+
+    expect(follows.locator("html")).to_have_attribute("lang", "ml-Latn")
+    expect(follows.get_by_role("status")).to_contain_text(
+        "Ningale oru agent-umaayi bandhippikkunnu."
+    )
+    expect(follows.locator("#chat-input")).to_have_attribute("placeholder", "Message ezhuthuka…")
+
+    picked = browser.new_page()
+    picked.goto(f"{live_server_url}/chat/?user_id=customer_picked")
+    picked.get_by_label("Language").select_option("en")
+    Chat(picked).send("enikku oru agent-inodu samsarikkanam")
+
+    expect(picked.get_by_role("status")).to_contain_text("Connecting you to an agent.")
+    expect(picked.locator("html")).to_have_attribute("lang", "en")
+    for page in (follows, picked):
+        page.close()
+
+
 def test_a_message_with_markup_shows_as_text_and_runs_nothing(
     page: Page, live_server_url: str, page_errors: list[str]
 ) -> None:

@@ -595,7 +595,25 @@
       stopSocket();
       hideTyping();
     }
+    if (data && followsConversationLanguage(data.language)) {
+      applyLanguage(); // also redraws the status
+      return;
+    }
     updateStatusUI();
+  }
+
+  // The page speaks the conversation's language (which follows what the customer writes),
+  // so that its banners and the notices in the transcript say the same thing in one
+  // language; a language the customer picked in the menu stays.
+  function followsConversationLanguage(language) {
+    if (LANGUAGES.indexOf(language) < 0 || language === state.lang) {
+      return false;
+    }
+    if (LANGUAGES.indexOf(store.get(KEYS.language)) >= 0) {
+      return false;
+    }
+    state.lang = language;
+    return true;
   }
 
   // ---- Queue: the place and the estimated wait while waiting for an agent -----------------
