@@ -292,7 +292,12 @@ def test_the_agent_socket_is_the_agents_presence(settings, anu):
     settings.AGENT_SOCKET_HEARTBEAT_SECONDS = 0.05
 
     async def scenario() -> None:
-        ws = WebsocketCommunicator(application, f"/ws/agent/?token={anu.token}", headers=ORIGIN)
+        ws = WebsocketCommunicator(
+            application,
+            "/ws/agent/",
+            headers=ORIGIN,
+            subprotocols=["ks.support", f"ks.token.{anu.token}"],
+        )
         assert (await ws.connect())[0]
         socket = await sync_to_async(AgentSocket.objects.select_related("agent").get)()
         assert socket.agent.agent_id == "agent_anu"

@@ -19,8 +19,20 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ORIGIN = [(b"origin", b"http://127.0.0.1:8000")]
 
 
-def socket(path):
-    return WebsocketCommunicator(application, path, headers=ORIGIN)
+def socket(path, token=None):
+    """A socket as browsers open it: the token offered as a subprotocol."""
+    offered = ["ks.support", f"ks.token.{token}"] if token is not None else None
+    return WebsocketCommunicator(application, path, headers=ORIGIN, subprotocols=offered)
+
+
+async def refusal(communicator):
+    """The close code a refused socket gets. It is accepted first: a close before the
+    handshake is answered reaches a browser as 1006, whatever the code."""
+    connected, _ = await communicator.connect()
+    assert connected
+    message = await communicator.receive_output(timeout=3)
+    assert message["type"] == "websocket.close"
+    return message["code"]
 
 
 def run(coroutine_function):
@@ -33,15 +45,11 @@ async def receive_types(communicator, count):
 
 def test_a_customer_socket_needs_the_conversation_token(customer, other_customer):
     async def scenario():
-        wrong = socket(
-            f"/ws/conversations/{customer.conversation_id}/?token={other_customer.token}"
-        )
-        connected, code = await wrong.connect()
-        assert (connected, code) == (False, 4403)
+        wrong = socket(f"/ws/conversations/{customer.conversation_id}/", other_customer.token)
+        assert await refusal(wrong) == 4403
         missing = socket(f"/ws/conversations/{customer.conversation_id}/")
-        connected, code = await missing.connect()
-        assert (connected, code) == (False, 4401)
-        right = socket(f"/ws/conversations/{customer.conversation_id}/?token={customer.token}")
+        assert await refusal(missing) == 4401
+        right = socket(f"/ws/conversations/{customer.conversation_id}/", customer.token)
         connected, _ = await right.connect()
         assert connected
         await right.disconnect()
@@ -62,15 +70,20 @@ def test_a_token_offered_as_a_subprotocol_opens_the_socket_and_stays_out_of_the_
 
     async def scenario():
         path = f"/ws/conversations/{customer.conversation_id}/"
-        assert (await offering(path, other_customer.token).connect()) == (False, 4403)
-        assert (await offering(path, "not-a-token").connect()) == (False, 4401)
+        assert await refusal(offering(path, other_customer.token)) == 4403
+        assert await refusal(offering(path, "not-a-token")) == 4401
         right = offering(path, customer.token)
         assert (await right.connect()) == (True, "ks.support")
         await right.disconnect()
         agent = offering("/ws/agent/", anu.token)
         assert (await agent.connect()) == (True, "ks.support")
         await agent.disconnect()
-        assert (await offering("/ws/agent/", customer.token).connect()) == (False, 4401)
+        assert await refusal(offering("/ws/agent/", customer.token)) == 4401
+        # A token in the URL is not read: access logs record URLs.
+        in_the_url = WebsocketCommunicator(
+            application, f"/ws/agent/?token={anu.token}", headers=ORIGIN
+        )
+        assert await refusal(in_the_url) == 4401
 
     run(scenario)
 
@@ -78,10 +91,10 @@ def test_a_token_offered_as_a_subprotocol_opens_the_socket_and_stays_out_of_the_
 def test_an_agent_socket_needs_staff_credentials(anu, customer):
     async def scenario():
         anonymous = socket("/ws/agent/")
-        assert (await anonymous.connect()) == (False, 4401)
-        customer_token = socket(f"/ws/agent/?token={customer.token}")
-        assert (await customer_token.connect()) == (False, 4401)
-        agent = socket(f"/ws/agent/?token={anu.token}")
+        assert await refusal(anonymous) == 4401
+        customer_token = socket("/ws/agent/", customer.token)
+        assert await refusal(customer_token) == 4401
+        agent = socket("/ws/agent/", anu.token)
         connected, _ = await agent.connect()
         assert connected
         await agent.disconnect()
@@ -91,7 +104,7 @@ def test_an_agent_socket_needs_staff_credentials(anu, customer):
 
 def test_the_customer_sees_the_whole_handoff_live(customer, supervisor, anu):
     async def scenario():
-        ws = socket(f"/ws/conversations/{customer.conversation_id}/?token={customer.token}")
+        ws = socket(f"/ws/conversations/{customer.conversation_id}/", customer.token)
         assert (await ws.connect())[0]
         client = customer.client()
         await sync_to_async(client.post)(
@@ -122,7 +135,7 @@ def test_the_customer_sees_the_whole_handoff_live(customer, supervisor, anu):
 
 def test_agents_see_escalations_in_the_queue_and_notes_where_they_watch(customer, anu):
     async def scenario():
-        agent = socket(f"/ws/agent/?token={anu.token}")
+        agent = socket("/ws/agent/", anu.token)
         assert (await agent.connect())[0]
         await sync_to_async(customer.client().post)(customer.url("escalate/"), {})
         escalated = await agent.receive_json_from(timeout=3)
@@ -147,8 +160,8 @@ def test_typing_reaches_the_other_side(make_customer, anu):
     customer = make_customer("assigned", agent=anu)
 
     async def scenario():
-        ws = socket(f"/ws/conversations/{customer.conversation_id}/?token={customer.token}")
-        agent = socket(f"/ws/agent/?token={anu.token}")
+        ws = socket(f"/ws/conversations/{customer.conversation_id}/", customer.token)
+        agent = socket("/ws/agent/", anu.token)
         assert (await ws.connect())[0] and (await agent.connect())[0]
         cid = str(customer.conversation_id)
         await agent.send_json_to({"type": "watch", "conversation_id": cid})
@@ -169,7 +182,7 @@ def test_typing_reaches_the_other_side(make_customer, anu):
 
 def test_an_agent_cannot_watch_what_does_not_exist(anu):
     async def scenario():
-        agent = socket(f"/ws/agent/?token={anu.token}")
+        agent = socket("/ws/agent/", anu.token)
         assert (await agent.connect())[0]
         await agent.send_json_to(
             {"type": "watch", "conversation_id": "00000000-0000-0000-0000-000000000000"}
@@ -386,3 +399,148 @@ def test_events_reach_a_subscribed_socket_process_in_the_order_they_were_publish
             await layer.group_discard("ordering-test", channel)
 
     assert run(scenario) == list(range(50))
+
+
+# Frames and paths that are not what a client sends, and credentials that stop holding.
+
+
+def test_a_frame_that_is_not_a_json_object_gets_an_error_and_the_socket_stays(anu, customer):
+    async def scenario():
+        agent = socket("/ws/agent/", anu.token)
+        ws = socket(f"/ws/conversations/{customer.conversation_id}/", customer.token)
+        assert (await agent.connect())[0] and (await ws.connect())[0]
+
+        for bad in ("hello", "[" * 100_000 + "]" * 100_000):
+            await agent.send_to(text_data=bad)
+            assert await agent.receive_json_from(timeout=3) == {
+                "type": "error",
+                "data": {"detail": "Send a JSON object."},
+            }
+        await agent.send_to(bytes_data=b"\x00\x01")
+        assert (await agent.receive_json_from(timeout=3))["data"] == {
+            "detail": "Send JSON text frames."
+        }
+        await ws.send_to(text_data="{not json")
+        assert (await ws.receive_json_from(timeout=3))["type"] == "error"
+
+        # Both still work.
+        cid = str(customer.conversation_id)
+        await agent.send_json_to({"type": "watch", "conversation_id": cid})
+        assert await agent.receive_json_from(timeout=3) == {
+            "type": "watching",
+            "conversation_id": cid,
+        }
+        await ws.send_json_to({"type": "typing"})
+        assert (await agent.receive_json_from(timeout=3))["type"] == "customer.typing"
+        await agent.disconnect()
+        await ws.disconnect()
+
+    run(scenario)
+
+
+def test_a_failure_on_a_frame_closes_the_socket_and_ends_the_presence(anu, monkeypatch):
+    from support.agents.models import AgentSocket
+    from support.realtime import consumers
+
+    async def broken(actor, conversation_id):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(consumers, "_may_view", broken)
+
+    async def scenario():
+        agent = socket("/ws/agent/", anu.token)
+        assert (await agent.connect())[0]
+        assert await sync_to_async(AgentSocket.objects.count)() == 1
+        await agent.send_json_to(
+            {"type": "watch", "conversation_id": "00000000-0000-0000-0000-000000000000"}
+        )
+        assert await agent.receive_output(timeout=3) == {"type": "websocket.close", "code": 1011}
+        await agent.disconnect()  # what the server does when the client's close comes back
+        assert await sync_to_async(AgentSocket.objects.count)() == 0
+
+    run(scenario)
+
+
+@pytest.mark.parametrize("path", ["/ws/nothing/", "/ws/conversations/not-a-uuid/", "/other/"])
+def test_a_socket_to_an_unknown_path_is_closed_with_4404(path, caplog):
+    async def scenario():
+        assert await refusal(socket(path)) == 4404
+
+    run(scenario)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def _session_cookie(user):
+    from django.conf import settings
+    from django.test import Client as DjangoClient
+
+    browser = DjangoClient()
+    browser.force_login(user)
+    return browser, (
+        b"cookie",
+        f"{settings.SESSION_COOKIE_NAME}={browser.session.session_key}".encode(),
+    )
+
+
+def test_a_staff_socket_closes_when_its_user_logs_out(anu):
+    browser, cookie = _session_cookie(anu.agent.user)
+
+    async def scenario():
+        agent = WebsocketCommunicator(application, "/ws/agent/", headers=[*ORIGIN, cookie])
+        assert (await agent.connect())[0]
+        await sync_to_async(browser.post)("/console/logout/")
+        assert await agent.receive_output(timeout=3) == {"type": "websocket.close", "code": 4401}
+
+    run(scenario)
+
+
+def test_a_staff_socket_closes_when_its_token_is_revoked_or_its_user_deactivated(anu, biju):
+    from support.agents.models import AgentToken
+
+    async def scenario():
+        revoked = socket("/ws/agent/", anu.token)
+        deactivated = socket("/ws/agent/", biju.token)
+        assert (await revoked.connect())[0] and (await deactivated.connect())[0]
+
+        await sync_to_async(AgentToken.objects.filter(user=anu.agent.user).delete)()
+        user = biju.agent.user
+        user.is_active = False
+        await sync_to_async(user.save)()
+
+        for ws in (revoked, deactivated):
+            assert await ws.receive_output(timeout=3) == {"type": "websocket.close", "code": 4401}
+
+    run(scenario)
+
+
+def test_without_the_signal_a_watch_or_the_heartbeat_finds_the_ended_session(
+    anu, biju, make_customer, settings
+):
+    """The close message can be lost (a channel layer restart): the next watch, or the next
+    heartbeat, checks the credentials again."""
+    from django.contrib.sessions.models import Session
+
+    from support.agents.models import AgentToken
+
+    customer = make_customer("escalated")
+    _, cookie = _session_cookie(anu.agent.user)
+    settings.AGENT_SOCKET_HEARTBEAT_SECONDS = 0.2
+
+    async def scenario():
+        watching = WebsocketCommunicator(application, "/ws/agent/", headers=[*ORIGIN, cookie])
+        beating = socket("/ws/agent/", biju.token)
+        assert (await watching.connect())[0] and (await beating.connect())[0]
+        # Behind the signals' back: a session removed, a token removed by a bulk query.
+        await sync_to_async(Session.objects.all().delete)()
+        await sync_to_async(AgentToken.objects.filter(user=biju.agent.user)._raw_delete)("default")
+
+        await watching.send_json_to(
+            {"type": "watch", "conversation_id": str(customer.conversation_id)}
+        )
+        assert await watching.receive_output(timeout=3) == {
+            "type": "websocket.close",
+            "code": 4401,
+        }
+        assert await beating.receive_output(timeout=3) == {"type": "websocket.close", "code": 4401}
+
+    run(scenario)

@@ -31,6 +31,11 @@ def conversation_staff_group(conversation_id: object) -> str:
     return f"conversation.{conversation_id}.staff"
 
 
+def user_group(user_id: object) -> str:
+    """Every staff socket of one Django user (closed when the user signs out)."""
+    return f"user.{user_id}"
+
+
 def agent_group(agent_id: str) -> str:
     return f"agent.{agent_id}"
 

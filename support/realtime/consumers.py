@@ -24,17 +24,54 @@ from support.conversations import events
 from support.conversations.access import Action, access_conversation
 from support.conversations.actors import Actor
 
-from .auth import accepted_subprotocol, customer_actor, socket_token, staff_actor
+from .auth import (
+    accepted_subprotocol,
+    customer_actor,
+    socket_token,
+    staff_actor,
+    staff_still_signed_in,
+)
 
 logger = logging.getLogger(__name__)
 
 # Close codes (4000-4999 are the application's).
 UNAUTHORISED = 4401
 FORBIDDEN = 4403
+NOT_FOUND = 4404
+SERVER_ERROR = 1011
 
 
 class _Base(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     actor: Actor | None = None
+
+    async def refuse(self, code: int) -> None:
+        """Refuse with an application close code. A close before the handshake is answered
+        is an HTTP 403 to the client, which browsers report as 1006, so the socket is
+        accepted first and then closed with ``code``."""
+        await self.accept(subprotocol=accepted_subprotocol(self.scope))
+        await self.close(code=code)
+
+    async def receive(
+        self, text_data: str | None = None, bytes_data: Any = None, **kwargs: Any
+    ) -> None:
+        """A frame that is not a JSON text frame gets an error, not a dead socket. Anything
+        else that fails closes the socket with 1011, so that ``disconnect`` cleans up."""
+        if text_data is None:
+            await self._error("Send JSON text frames.")
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except (ValueError, RecursionError):
+            await self._error("Send a JSON object.")
+            return
+        try:
+            await self.receive_json(content)
+        except Exception:
+            logger.exception("socket %s failed on a frame; closing it", self.channel_name)
+            await self.close(code=SERVER_ERROR)
+
+    async def _error(self, detail: str) -> None:
+        await self.send_json({"type": "error", "data": {"detail": detail}})
 
     async def support_event(self, message: dict[str, Any]) -> None:
         if message.get("origin") == self.channel_name:
@@ -66,16 +103,21 @@ class _Base(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         )
 
 
+class UnknownPathConsumer(_Base):
+    async def connect(self) -> None:
+        await self.refuse(NOT_FOUND)
+
+
 class CustomerConsumer(_Base):
     """``/ws/conversations/<id>/`` with the conversation token (subprotocol
-    ``ks.token.<token>``, or ``?token=``): the customer's own events."""
+    ``ks.token.<token>``): the customer's own events."""
 
     async def connect(self) -> None:
         conversation_id = self.scope["url_route"]["kwargs"]["conversation_id"]
         token = socket_token(self.scope)
         actor = await customer_actor(token) if token else None
         if actor is None or not await _may_view(actor, conversation_id):
-            await self.close(code=UNAUTHORISED if actor is None else FORBIDDEN)
+            await self.refuse(UNAUTHORISED if actor is None else FORBIDDEN)
             return
         self.actor = actor
         self.conversation_id = str(conversation_id)
@@ -108,15 +150,18 @@ class AgentConsumer(_Base):
     heartbeat: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
-        actor = await staff_actor(self.scope)
-        if actor is None or not actor.is_staff:
-            await self.close(code=UNAUTHORISED)
+        identity = await staff_actor(self.scope)
+        if identity is None or not identity[0].is_staff:
+            await self.refuse(UNAUTHORISED)
             return
+        actor, self.user_id = identity
         self.actor = actor
         self.watching: set[str] = set()
         self.groups_joined = [events.QUEUE_GROUP]
         if actor.agent_id:
             self.groups_joined.append(events.agent_group(actor.agent_id))
+        # Logging out or being deactivated closes the user's sockets at once.
+        self.groups_joined.append(events.user_group(self.user_id))
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         if actor.agent_id:
@@ -127,7 +172,14 @@ class AgentConsumer(_Base):
     async def _beat(self) -> None:
         while True:
             await asyncio.sleep(settings.AGENT_SOCKET_HEARTBEAT_SECONDS)
+            if not await staff_still_signed_in(self.scope, self.user_id):
+                await self.close(code=UNAUTHORISED)
+                return
             await _presence(availability.socket_seen, None, self.channel_name)
+
+    async def support_signed_out(self, message: dict[str, Any]) -> None:
+        """The user logged out or was deactivated (support.realtime.signals)."""
+        await self.close(code=UNAUTHORISED)
 
     async def disconnect(self, code: int) -> None:
         if self.actor is None:
@@ -145,7 +197,7 @@ class AgentConsumer(_Base):
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
-            await self.send_json({"type": "error", "data": {"detail": "Send a JSON object."}})
+            await self._error("Send a JSON object.")
             return
         kind = content.get("type")
         conversation_id = str(content.get("conversation_id", ""))
@@ -161,6 +213,9 @@ class AgentConsumer(_Base):
             await self._unwatch(conversation_id)
         elif kind == "watch":
             assert self.actor is not None
+            if not await staff_still_signed_in(self.scope, self.user_id):
+                await self.close(code=UNAUTHORISED)
+                return
             if not await _may_view(self.actor, conversation_id):
                 await self.send_json(
                     {"type": "error", "data": {"detail": "Conversation not found."}}
