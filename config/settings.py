@@ -5,6 +5,7 @@ the built-in assistant, so `make run` needs no other service.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "axes",
     "support.agents",
     "support.conversations",
     "support.orders",
@@ -61,7 +63,24 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused for too many failures into its answer (django-axes).
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Failed logins (console, admin, POST /api/v1/auth/token/) lock the username on that
+# address, and the address itself, after LOGIN_FAILURE_LIMIT failures, for
+# LOGIN_LOCKOUT_MINUTES (django-axes; `manage.py axes_reset` lifts every lockout).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "support.common.client.client_address"
+AXES_LOCKOUT_CALLABLE = "support.common.logins.locked_out"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -175,6 +194,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "support.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
+    # Reverse proxies in front of the service: the client's address is the one the nearest
+    # appended to X-Forwarded-For. 0 (no proxy): the header is ignored, as anyone can send it.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_THROTTLE_RATES": {
         "conversation_create": env.str("THROTTLE_CONVERSATION_CREATE", default="30/min"),
         "token_obtain": env.str("THROTTLE_TOKEN_OBTAIN", default="10/min"),

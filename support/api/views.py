@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib.auth import authenticate
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -19,7 +20,8 @@ from support.agents.selectors import with_load
 from support.agents.services import issue_token
 from support.assistant.turns import handle_customer_message
 from support.common import tokens
-from support.common.errors import NotAuthenticated
+from support.common.errors import NotAuthenticated, TooManyRequests
+from support.common.logins import lockout_detail
 from support.conversations import actions, identity, selectors, waiting
 from support.conversations.access import Action, access_conversation, require_actor, require_staff
 from support.conversations.actors import Actor
@@ -337,7 +339,12 @@ class TokenView(APIView):
     )
     def post(self, request: Request) -> Response:
         data = _valid(s.TokenInput, request.data)
-        user = authenticate(request, username=data["username"], password=data["password"])
+        try:
+            user = authenticate(
+                request._request, username=data["username"], password=data["password"]
+            )
+        except AxesBackendPermissionDenied as locked:
+            raise TooManyRequests(lockout_detail(), code="login_locked") from locked
         actor = Actor.for_user(user)
         if user is None or actor is None:
             raise NotAuthenticated("Wrong username or password.", code="invalid_credentials")

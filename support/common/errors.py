@@ -47,3 +47,8 @@ class Conflict(SupportError):
 class Unprocessable(SupportError):
     status = 422
     default_code = "unprocessable"
+
+
+class TooManyRequests(SupportError):
+    status = 429
+    default_code = "rate_limited"
