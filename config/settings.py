@@ -4,6 +4,7 @@ The defaults are the embedded mode: a SQLite file, the in-memory channel layer a
 the built-in assistant, so `make run` needs no other service.
 """
 
+import contextlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 _DEV_SECRET = "insecure-development-key-set-SECRET_KEY-in-production"  # noqa: S105
-SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET)
+SECRET_KEY = env.str("SECRET_KEY", default="") or _DEV_SECRET  # empty counts as unset
 if SECRET_KEY == _DEV_SECRET and not env.bool("ALLOW_INSECURE_SECRET_KEY", default=True):
     raise ImproperlyConfigured("SECRET_KEY must be set when ALLOW_INSECURE_SECRET_KEY is false")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
@@ -103,6 +104,9 @@ TEMPLATES = [
 
 # Database: DATABASE_URL (postgres://...) in production and CI, a SQLite file otherwise.
 DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "var")))
+# Created here, so that the first command run (migrate, celery beat's schedule) finds it.
+with contextlib.suppress(OSError):
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'support.sqlite3'}"),
 }
@@ -177,6 +181,12 @@ else:
 
 # Rate limits are per client address and shared across workers only with a shared cache.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if "redis" in CACHES["default"]["BACKEND"].lower():
+    # A cache that stops answering must not hold requests: rate limits and the escalation
+    # rules' copy give up on it after a second (both then do without it).
+    CACHES["default"].setdefault("OPTIONS", {})
+    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 1)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 1)
 
 _RENDERERS = ["rest_framework.renderers.JSONRenderer"]
 if DEBUG:
@@ -292,6 +302,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that stops answering must not hold the request that enqueues a job after its
+# commit: publishing gives up after a few seconds (the sweeps pick the work up later).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 5, "socket_connect_timeout": 2}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_max": 0.5}
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Seconds between sweeps that send due notifications (first attempts whose job was lost,
 # retries whose time has come).

@@ -6,6 +6,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from support.common.health import health
+
 
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
     """Browsers ask for /favicon.ico whatever the page says. The URL is looked up per
@@ -23,9 +25,11 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("chat/", include("support.widget.urls")),
     path("favicon.ico", favicon),
+    path("health/", health, name="health"),
 ]
 # Unknown URLs under /api/ answer {"detail", "code"} like every other API error.
 handler404 = "support.api.errors.page_not_found"
+handler500 = "support.api.errors.server_error"
 
 if settings.BENCH_BASELINE:  # bench/run.py only
     urlpatterns.append(path("bench/", include("bench.baseline.urls")))

@@ -99,3 +99,17 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
     return defaults.page_not_found(request, exception)  # type: ignore[arg-type]
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: the API's error shape under /api/ (the error itself is logged),
+    Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "detail": "The server failed to answer; the error is logged.",
+                "code": "server_error",
+            },
+            status=500,
+        )
+    return defaults.server_error(request)

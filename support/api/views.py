@@ -1,5 +1,6 @@
 """The v1 API: thin views that validate input, call one action, and shape the answer."""
 
+import logging
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -36,6 +37,8 @@ from support.conversations.states import Sender
 
 from . import serializers as s
 from .authentication import actor_of
+
+logger = logging.getLogger(__name__)
 
 SCOPE_MAX_LENGTH = 160  # IdempotencyRecord.scope
 _TIMESTAMP = s.serializers.DateTimeField()  # unbound: formats a datetime as the API does
@@ -110,7 +113,20 @@ def _rebuild_user_message_body(message: SupportMessage) -> Any:
     return user_message_body(message, reply)
 
 
-class ConversationCreateThrottle(SimpleRateThrottle):
+class _SharedCacheThrottle(SimpleRateThrottle):
+    """A rate limit counted in the shared cache (Redis in production). When the cache
+    cannot be reached the request is let through and the failure logged: a rate limit is
+    not worth refusing every customer for."""
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        try:
+            return bool(super().allow_request(request, view))
+        except Exception:
+            logger.exception("rate limit %s not checked: the cache is unreachable", self.scope)
+            return True
+
+
+class ConversationCreateThrottle(_SharedCacheThrottle):
     scope = "conversation_create"
 
     def get_cache_key(self, request: Request, view: APIView) -> str | None:
@@ -320,7 +336,7 @@ class AgentsView(APIView):
         return Response(s.AgentOutput(agents, many=True).data)
 
 
-class TokenThrottle(SimpleRateThrottle):
+class TokenThrottle(_SharedCacheThrottle):
     scope = "token_obtain"
 
     def get_cache_key(self, request: Request, view: APIView) -> str | None:

@@ -12,6 +12,8 @@ them back into the shared cache over the new ones: it only ever adds the key (``
 and the edit sets it.
 """
 
+import contextlib
+import logging
 import re
 import threading
 from dataclasses import dataclass
@@ -21,6 +23,8 @@ from django.core.cache import cache
 from django.db import transaction
 
 from .models import EscalationRule
+
+logger = logging.getLogger(__name__)
 
 _CACHE_KEY = "assistant:escalation-rules"
 _CACHE_SECONDS = 60
@@ -53,10 +57,15 @@ def _compiled() -> Compiled:
 
 
 def _load() -> Compiled:
-    rules: list[tuple[str, str, str]] | None = cache.get(_CACHE_KEY)
+    try:
+        rules: list[tuple[str, str, str]] | None = cache.get(_CACHE_KEY)
+    except Exception:  # the shared cache is down: the database has them too
+        logger.warning("escalation rules read from the database: the cache is unreachable")
+        rules = None
     if rules is None:
         rules = _rows()
-        cache.add(_CACHE_KEY, rules, _CACHE_SECONDS)  # never over an edit's rows
+        with contextlib.suppress(Exception):
+            cache.add(_CACHE_KEY, rules, _CACHE_SECONDS)  # never over an edit's rows
     compiled = []
     for name, reason, pattern in rules:
         try:
