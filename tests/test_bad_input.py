@@ -152,6 +152,20 @@ def test_it_refuses_malformed_json(target, unchanged, endpoint, raw):
 
 
 @pytest.mark.parametrize("endpoint", POST_ENDPOINTS)
+def test_it_refuses_json_nested_too_deeply(target, unchanged, endpoint):
+    t = target(endpoint)
+
+    response = unchanged(lambda: t.post_raw("[" * 100_000 + "]" * 100_000))
+
+    assert_error(
+        response,
+        400,
+        "malformed_request",
+        "The request body is not valid JSON: JSON parse error - nested too deeply",
+    )
+
+
+@pytest.mark.parametrize("endpoint", POST_ENDPOINTS)
 def test_it_refuses_a_body_over_the_upload_limit_in_the_error_shape(
     target, unchanged, endpoint, settings, caplog
 ):

@@ -6,7 +6,7 @@ import re
 
 import pytest
 from django.test import TestCase
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.throttling import BaseThrottle
@@ -14,6 +14,7 @@ from rest_framework.versioning import AcceptHeaderVersioning
 
 from support.api import customer_messages
 from support.api.authentication import ConversationTokenAuthentication
+from support.api.parsers import JsonParser
 from support.api.views import MessagesView
 from support.conversations.models import SupportMessage
 
@@ -177,7 +178,7 @@ class AllowAll(BaseThrottle):
         ("permission_classes", [AllowAny]),
         ("renderer_classes", [JSONRenderer, BrowsableAPIRenderer]),
         ("authentication_classes", [ConversationTokenAuthentication]),
-        ("parser_classes", [JSONParser, FormParser]),
+        ("parser_classes", [JsonParser, FormParser]),
         ("versioning_class", AcceptHeaderVersioning),
     ],
 )

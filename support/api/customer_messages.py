@@ -28,7 +28,6 @@ from uuid import UUID
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 
 from support.assistant.turns import handle_customer_message
@@ -42,6 +41,7 @@ from .authentication import (
     ConversationTokenAuthentication,
 )
 from .errors import support_error_answer
+from .parsers import JsonParser
 from .views import MessagesView, user_message_body
 
 _api_view = MessagesView.as_view()
@@ -109,7 +109,7 @@ def _nothing_more_in_the_api_view() -> bool:
     return (
         list(view.authentication_classes[:2])
         == [AgentTokenAuthentication, ConversationTokenAuthentication]
-        and list(view.parser_classes) == [JSONParser]
+        and list(view.parser_classes) == [JsonParser]
         and len(view.renderer_classes) == 1
         and not view.permission_classes
         and not view.throttle_classes
