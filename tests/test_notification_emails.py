@@ -102,6 +102,45 @@ def test_a_failing_mail_server_is_retried(monkeypatch, customer):
     assert len(calls) == 2
 
 
+def test_a_reason_of_several_lines_is_one_line_of_subject(make_customer):
+    """The customer's own words become the reason: a newline (or a header of their own) must
+    neither break the email nor keep it retrying for ever."""
+    customer = make_customer("open")
+    customer.client().post(
+        customer.url("messages/"), {"message": "I want to talk to a human\nBcc: x@evil.example"}
+    )
+
+    emails.sweep(now=timezone.now())
+
+    (message,) = mail.outbox
+    assert message.subject == (
+        "[Kerala Sellers Support] Escalated: I want to talk to a human Bcc: x@evil.example"
+    )
+    assert message.bcc == []
+    assert EmailDelivery.objects.get().status == "delivered"
+
+
+def test_an_email_django_refuses_to_send_is_given_up_at_once(monkeypatch, customer):
+    from django.core.mail import BadHeaderError
+
+    escalate(customer)
+
+    def refuse(*args, **kwargs):
+        raise BadHeaderError("Header values can't contain newlines")
+
+    monkeypatch.setattr(emails, "send_mail", refuse)
+    delivery = EmailDelivery.objects.get()
+
+    assert emails.deliver(delivery.pk, now=timezone.now()) is Result.GAVE_UP
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_error) == (
+        "failed",
+        1,
+        "BadHeaderError: Header values can't contain newlines",
+    )
+    assert emails.sweep(now=timezone.now() + timedelta(days=1)) == 0
+
+
 def test_with_no_supervisor_address_the_email_is_given_up(supervisor, customer):
     supervisor.agent.user.email = ""
     supervisor.agent.user.save()

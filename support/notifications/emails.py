@@ -70,6 +70,8 @@ def message(event: OutboxEvent) -> tuple[str, str]:
         subject, lines = event.kind, [f"Event {event.event_id}: {event.kind}."]
     if cid:
         lines += ["", f"Conversation {cid}: {_console_link(cid)}"]
+    # One line: the reason is the customer's own text, and a header must not break.
+    subject = " ".join(subject.split())
     return SUBJECT_PREFIX + subject[:150], "\n".join(lines) + "\n"
 
 
@@ -93,7 +95,7 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> Result | None:
     subject, text = message(delivery.event)
     try:
         send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, recipients)
-    except (smtplib.SMTPException, OSError) as error:
+    except (smtplib.SMTPException, OSError) as error:  # the mail server: try again later
         result = deliveries.fail(
             EmailDelivery,
             claimed,
@@ -105,6 +107,16 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> Result | None:
         if result is Result.GAVE_UP:
             logger.warning("gave up emailing supervisors about %s: %s", delivery.event, error)
         return result
+    except Exception as error:  # the message itself (a header Django refuses): never again
+        logger.exception("could not email supervisors about %s", delivery.event)
+        return deliveries.fail(
+            EmailDelivery,
+            claimed,
+            now=now or timezone.now(),
+            error=f"{type(error).__name__}: {error}",
+            retryable=False,
+            max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
+        )
     return deliveries.succeed(
         EmailDelivery, claimed, now=now or timezone.now(), recipients=recipients
     )
