@@ -544,3 +544,34 @@ def test_without_the_signal_a_watch_or_the_heartbeat_finds_the_ended_session(
         assert await beating.receive_output(timeout=3) == {"type": "websocket.close", "code": 4401}
 
     run(scenario)
+
+
+def test_the_customer_sees_typing_only_from_who_may_reply_and_never_for_a_note(
+    make_customer, anu, biju
+):
+    customer = make_customer("assigned", agent=anu)
+    cid = str(customer.conversation_id)
+
+    async def scenario():
+        ws = socket(f"/ws/conversations/{cid}/", customer.token)
+        anu_socket, biju_socket = socket("/ws/agent/", anu.token), socket("/ws/agent/", biju.token)
+        for each in (ws, anu_socket, biju_socket):
+            assert (await each.connect())[0]
+        for agent in (anu_socket, biju_socket):
+            await agent.send_json_to({"type": "watch", "conversation_id": cid})
+            assert (await agent.receive_json_from(timeout=3))["type"] == "watching"
+
+        # Biju only watches (not his conversation), Anu writes a note: colleagues see both.
+        await biju_socket.send_json_to({"type": "typing", "conversation_id": cid})
+        assert (await anu_socket.receive_json_from(timeout=3))["data"] == {"by": "Biju"}
+        await anu_socket.send_json_to({"type": "typing", "conversation_id": cid, "kind": "note"})
+        assert (await biju_socket.receive_json_from(timeout=3))["data"] == {"by": "Anu"}
+        assert await ws.receive_nothing(timeout=0.3)
+
+        await anu_socket.send_json_to({"type": "typing", "conversation_id": cid, "kind": "reply"})
+        seen = await ws.receive_json_from(timeout=3)
+        assert (seen["type"], seen["data"]) == ("agent.typing", {"by": "Anu"})
+        for each in (ws, anu_socket, biju_socket):
+            await each.disconnect()
+
+    run(scenario)

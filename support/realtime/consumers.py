@@ -230,7 +230,14 @@ class AgentConsumer(_Base):
             )
             await self.send_json({"type": "watching", "conversation_id": conversation_id})
         elif conversation_id in self.watching:
-            await self._typing(conversation_id, staff_only=False)
+            # The customer sees "… is typing" only from someone writing them a reply who may
+            # send it: not a note, not a colleague who is only watching, not while the
+            # assistant still has the conversation. Colleagues see it either way.
+            assert self.actor is not None
+            to_customer = content.get("kind", "reply") == "reply" and await _may(
+                self.actor, conversation_id, Action.REPLY
+            )
+            await self._typing(conversation_id, staff_only=not to_customer)
 
     async def _unwatch(self, conversation_id: str) -> None:
         self.watching.discard(conversation_id)
@@ -254,10 +261,14 @@ def _presence(update: Callable[..., None], agent_id: str | None, channel_name: s
         logger.exception("could not record the presence of %s", agent_id or channel_name)
 
 
+async def _may_view(actor: Actor, conversation_id: object) -> bool:
+    return await _may(actor, conversation_id, Action.VIEW)
+
+
 @database_sync_to_async
-def _may_view(actor: Actor, conversation_id: object) -> bool:
+def _may(actor: Actor, conversation_id: object, action: Action) -> bool:
     try:
-        access_conversation(actor, UUID(str(conversation_id)), Action.VIEW)
+        access_conversation(actor, UUID(str(conversation_id)), action)
     except (SupportError, ValueError):
         return False
     return True

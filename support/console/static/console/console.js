@@ -216,7 +216,11 @@
     const now = Date.now();
     if (now - lastTyping > 2000) {
       lastTyping = now;
-      socket.send(JSON.stringify({ type: "typing", conversation_id: conversationId }));
+      const kind = document.querySelector('#composer input[name="kind"]:checked');
+      // A note's typing reaches colleagues only, never the customer.
+      socket.send(JSON.stringify({
+        type: "typing", conversation_id: conversationId, kind: kind ? kind.value : "reply",
+      }));
     }
   });
   // What the agent is doing survives every live redraw of the composer and the sidebar:
