@@ -75,6 +75,27 @@ def test_a_signed_in_customer_gets_their_order_and_a_guest_is_asked_to_sign_in(
     guest_page.close()
 
 
+def test_a_signed_in_conversation_is_not_reopened_without_the_shops_hash(
+    page: Page, live_server_url: str, page_errors: list[str]
+) -> None:
+    """On a shared computer, after the customer signed out at the shop, someone who opens
+    /chat/?user_id=… in the same browser gets a new guest conversation, not theirs."""
+    _order("customer_123", "KS-10023")
+    chat = Chat(page)
+    page.goto(f"{live_server_url}/chat/?user_id=customer_123&user_hash={sign('customer_123')}")
+    chat.ask("Where is my order KS-10023?")
+    expect(chat.of("ai")).to_contain_text([ORDER_ANSWER])
+
+    page.goto(f"{live_server_url}/chat/?user_id=customer_123")
+
+    expect(chat.messages).to_have_count(0)
+    expect(page.get_by_text("Kasavu")).to_have_count(0)
+    chat.ask("Where is my order?")
+    expect(chat.of("ai")).to_have_text([SIGN_IN])
+    stored = chat.stored()
+    assert stored and stored["verified"] is False
+
+
 def test_a_guest_conversation_is_not_continued_once_the_shop_signs_the_customer_in(
     page: Page, live_server_url: str, page_errors: list[str]
 ) -> None:

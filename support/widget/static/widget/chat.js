@@ -151,8 +151,11 @@
     }
     try {
       var saved = JSON.parse(raw);
-      // One begun as a guest is not continued once the shop signs the customer in.
-      var stale = state.userHash && saved && saved.verified === false;
+      // One begun as a guest is not continued once the shop signs the customer in, and one
+      // the shop vouched for only while it still does (the page has a hash): on a shared
+      // computer, /chat/?user_id=… typed by someone else must not reopen it.
+      var stale =
+        saved && ((state.userHash && saved.verified === false) || (!state.userHash && saved.verified === true));
       if (!stale && saved && typeof saved.conversation_id === "string" && typeof saved.access_token === "string") {
         return newConversation(saved.conversation_id, saved.access_token, saved.language);
       }
