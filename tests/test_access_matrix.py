@@ -599,6 +599,25 @@ def test_it_lets_a_superuser_without_an_agent_profile_act_as_a_supervisor(make_c
 # Private notes.
 
 
+def test_a_customer_sees_the_escalation_reason_only_in_their_own_words(make_customer, supervisor):
+    by_staff = make_customer("open")
+    supervisor.client().post(
+        by_staff.url("escalate/"), {"reason": "internal: suspected fraudster"}, format="json"
+    )
+    by_rule = make_customer("open")
+    by_rule.client().post(by_rule.url("messages/"), {"message": "The seller cheated me"})
+    own = make_customer("open")
+    own.client().post(own.url("messages/"), {"message": "I want to talk to a human agent"})
+
+    reasons = [
+        c.client().get(c.url()).json()["escalation_reason"] for c in (by_staff, by_rule, own)
+    ]
+
+    assert reasons == ["", "", "I want to talk to a human agent"]
+    staff_view = supervisor.client().get(by_staff.url()).json()
+    assert staff_view["escalation_reason"] == "internal: suspected fraudster"
+
+
 def test_it_never_shows_private_notes_to_the_customer(make_customer, anu, biju, supervisor):
     target = make_customer("assigned", agent=anu)
     reply = anu.client().post(target.url("agent/messages/"), {"message": "How can I help?"})

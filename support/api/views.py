@@ -33,7 +33,7 @@ from support.conversations.idempotency import (
     store_response,
 )
 from support.conversations.models import IdempotencyRecord, SupportConversation, SupportMessage
-from support.conversations.states import Sender
+from support.conversations.states import EscalationSource, Sender
 
 from . import serializers as s
 from .authentication import actor_of
@@ -81,10 +81,20 @@ def _replay(record: IdempotencyRecord, rebuild: Callable[[SupportMessage], Any])
     return response
 
 
+# Escalations whose reason is the customer's own words. Any other reason (an agent's note,
+# a keyword rule, the assistant's failure) is written for staff.
+_CUSTOMERS_OWN_REASONS = {EscalationSource.CUSTOMER_REQUEST, EscalationSource.INTENT}
+
+
 def _conversation_body(actor: Actor, conversation: SupportConversation) -> Any:
-    """Staff see the handoff brief; customers never do."""
-    output = s.StaffConversationOutput if actor.is_staff else s.ConversationOutput
-    return output(conversation).data
+    """Staff see the handoff brief and every escalation reason; customers see neither, but
+    for a reason in their own words."""
+    if actor.is_staff:
+        return s.StaffConversationOutput(conversation).data
+    body = s.ConversationOutput(conversation).data
+    if conversation.escalation_source not in _CUSTOMERS_OWN_REASONS:
+        body["escalation_reason"] = ""
+    return body
 
 
 def user_message_body(message: SupportMessage, ai_reply: SupportMessage | None = None) -> Any:
