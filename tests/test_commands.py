@@ -34,6 +34,23 @@ def test_create_agent_prints_a_working_token_as_its_last_line():
     assert client.post("/api/v1/conversations/x/assign/").status_code == 404
 
 
+def test_create_agent_refuses_a_password_the_rules_refuse(monkeypatch):
+    with pytest.raises(CommandError, match="This password is too short"):
+        call_command("create_agent", "agent_y", "--password", "short", stdout=StringIO())
+    assert not Agent.objects.filter(agent_id="agent_y").exists()
+
+
+def test_create_agent_reads_the_password_from_standard_input(monkeypatch, client):
+    monkeypatch.setattr(sys, "stdin", StringIO("a-long-Passphrase-42\n"))
+
+    call_command("create_agent", "agent_z", "--password", "-", stdout=StringIO())
+
+    response = client.post(
+        "/console/login/", {"username": "agent_z", "password": "a-long-Passphrase-42"}
+    )
+    assert (response.status_code, response["Location"]) == (302, "/console/")
+
+
 def test_create_agent_makes_supervisors():
     out = StringIO()
     call_command("create_agent", "lead_1", "--supervisor", "--password", "pw-123456", stdout=out)
