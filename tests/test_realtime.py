@@ -575,3 +575,24 @@ def test_the_customer_sees_typing_only_from_who_may_reply_and_never_for_a_note(
             await each.disconnect()
 
     run(scenario)
+
+
+def test_a_socket_flooding_typing_frames_announces_one_a_second(make_customer, anu):
+    customer = make_customer("assigned", agent=anu)
+    cid = str(customer.conversation_id)
+
+    async def scenario():
+        ws = socket(f"/ws/conversations/{cid}/", customer.token)
+        agent = socket("/ws/agent/", anu.token)
+        assert (await ws.connect())[0] and (await agent.connect())[0]
+        await agent.send_json_to({"type": "watch", "conversation_id": cid})
+        await agent.receive_json_from(timeout=3)
+
+        for _ in range(200):
+            await agent.send_json_to({"type": "typing", "conversation_id": cid})
+        assert (await ws.receive_json_from(timeout=3))["type"] == "agent.typing"
+        assert await ws.receive_nothing(timeout=0.5)
+        await ws.disconnect()
+        await agent.disconnect()
+
+    run(scenario)

@@ -153,6 +153,18 @@ def _order(user_id: str, order_number: str) -> None:
 # ---- the customer and the assistant ------------------------------------------------------
 
 
+def assigned_to_anu(page: Page, base: str, user_id: str) -> tuple[Chat, str, Staff]:
+    """A customer on the chat page asks for a human; a supervisor assigns Anu."""
+    chat = Chat(page)
+    page.goto(f"{base}/chat/?user_id={user_id}")
+    chat.human_button.click()
+    expect(chat.of("system")).to_have_count(1)
+    conversation_id = chat.stored()["conversation_id"]  # type: ignore[index]
+    staff = Staff(page, base)
+    staff.assign_anu(conversation_id)
+    return chat, conversation_id, staff
+
+
 def test_a_customer_chats_with_the_assistant_and_a_reload_keeps_the_transcript(
     page: Page, live_server_url: str, page_errors: list[str]
 ) -> None:
@@ -243,6 +255,30 @@ def test_the_page_follows_the_language_the_customer_writes_in_unless_they_picked
     expect(picked.locator("html")).to_have_attribute("lang", "en")
     for page in (follows, picked):
         page.close()
+
+
+def test_a_message_whose_event_was_lost_shows_when_the_page_catches_up(
+    page: Page, live_server_url: str, page_errors: list[str]
+) -> None:
+    """The socket stays open while Redis drops an event: the page reads what it missed every
+    minute and whenever it is looked at again (here: the tab becomes visible)."""
+    chat, conversation_id, _ = assigned_to_anu(page, live_server_url, "customer_456")
+    expect(chat.of("system")).to_have_count(2)  # "Anu has joined", live
+
+    # Stored without its event, as if Redis had dropped it (the server runs in another
+    # process, so the row is written here, beside it).
+    SupportMessage.objects.create(
+        conversation_id=conversation_id,
+        sender="agent",
+        text="Sorry for the wait, checking now.",
+        agent=Agent.objects.get(agent_id="agent_anu"),
+    )
+    page.wait_for_timeout(500)
+    expect(chat.of("agent")).to_have_count(0)
+
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+
+    expect(chat.of("agent")).to_have_text(["Sorry for the wait, checking now."])
 
 
 def test_a_message_with_markup_shows_as_text_and_runs_nothing(
@@ -381,13 +417,7 @@ def test_after_the_socket_drops_the_page_catches_up_then_listens_again(
             ws.close(code=1011, reason="down")
 
     page.route_web_socket("**/ws/conversations/**", socket_route)
-    chat = Chat(page)
-    page.goto(f"{live_server_url}/chat/?user_id=customer_reconnect")
-    chat.human_button.click()
-    expect(chat.of("system")).to_have_count(1)
-    conversation_id = chat.stored()["conversation_id"]  # type: ignore[index]
-    staff = Staff(page, live_server_url)
-    staff.assign_anu(conversation_id)
+    chat, conversation_id, staff = assigned_to_anu(page, live_server_url, "customer_reconnect")
     staff.anu_says(conversation_id, "One")
     expect(chat.of("agent")).to_have_text(["One"])
 

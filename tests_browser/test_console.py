@@ -298,6 +298,28 @@ def test_a_reply_over_the_limit_is_not_cut_off_and_says_by_how_much(
     context.close()
 
 
+def test_a_message_whose_event_was_lost_shows_when_the_console_catches_up(
+    browser: Browser, live_server_url: str, staff: None
+) -> None:
+    from support.conversations.models import SupportMessage
+
+    context, meera, _, customer = meera_opens_an_escalation(browser, live_server_url)
+    meera.wait_for_timeout(1000)  # the catch-ups of opening the page are over
+    # Stored without its event, as if Redis had dropped it.
+    SupportMessage.objects.create(
+        conversation_id=customer.id, sender="user", text="Are you still there?"
+    )
+    meera.wait_for_timeout(500)
+    expect(meera.locator("#transcript")).not_to_contain_text("Are you still there?")
+
+    meera.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+
+    expect(meera.locator("#transcript .msg.user").last).to_have_text(
+        re.compile("Are you still there?")
+    )
+    context.close()
+
+
 def test_a_reply_after_the_session_ended_is_kept_through_the_login(
     browser: Browser, live_server_url: str, staff: None
 ) -> None:

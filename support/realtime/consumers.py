@@ -9,6 +9,7 @@ A client that reconnects catches up with ``GET .../messages/?after=<last id>``.
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -39,10 +40,15 @@ UNAUTHORISED = 4401
 FORBIDDEN = 4403
 NOT_FOUND = 4404
 SERVER_ERROR = 1011
+TYPING_INTERVAL = 1.0  # seconds between two typing announcements of one socket
 
 
 class _Base(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     actor: Actor | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._typing_sent: dict[tuple[str, bool], float] = {}
 
     async def refuse(self, code: int) -> None:
         """Refuse with an application close code. A close before the handshake is answered
@@ -87,6 +93,12 @@ class _Base(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def _typing(self, conversation_id: str, *, staff_only: bool) -> None:
         assert self.actor is not None
+        # Clients announce typing every 2 s at most; a socket that sends more is flooding:
+        # one announcement a second passes.
+        now, key = time.monotonic(), (conversation_id, staff_only)
+        if now - self._typing_sent.get(key, -TYPING_INTERVAL) < TYPING_INTERVAL:
+            return
+        self._typing_sent[key] = now
         group = (
             events.conversation_staff_group(conversation_id)
             if staff_only

@@ -327,6 +327,16 @@
   });
   restoreComposer(null);
 
+  // A socket can stay open through a Redis outage and miss what was published meanwhile:
+  // read the messages after the last one shown every minute, and when the tab is looked at
+  // again.
+  if (transcript) {
+    setInterval(() => { if (document.visibilityState === "visible") catchUp(); }, 60000);
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") catchUp();
+    });
+  }
+
   // An action that failed on the way or on the server says so; what was typed stays. (A
   // refusal is the server's own flash; an ended session sends the page to the login page.)
   function flashError(text) {

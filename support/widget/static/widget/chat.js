@@ -22,6 +22,7 @@
   var GROUP_GAP = 5 * 60 * 1000; // a new bubble group after five quiet minutes
   var PAGE_SIZE = 100;
   var QUEUE_REFRESH = 60000; // ms between reads of the place while waiting (the estimate ages)
+  var CATCH_UP_INTERVAL = 60000; // ms between catch-up reads while the socket is open
   var KEYS = {
     userId: "ks-chat:user-id",
     language: "ks-chat:lang",
@@ -1236,6 +1237,20 @@
     autosize();
     updateSendButton();
     sendTyping();
+  });
+
+  // A socket can stay open through a Redis outage and miss what was published meanwhile:
+  // read what came after the last message shown every minute, and whenever the page is
+  // looked at again.
+  setInterval(function () {
+    if (socketOpen() && document.visibilityState === "visible") {
+      sync().catch(onSyncError);
+    }
+  }, CATCH_UP_INTERVAL);
+  document.addEventListener("visibilitychange", function () {
+    if (socketOpen() && document.visibilityState === "visible") {
+      sync().catch(onSyncError);
+    }
   });
 
   el.human.addEventListener("click", escalate);
