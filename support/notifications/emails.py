@@ -82,41 +82,31 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> Result | None:
         return None
     delivery = EmailDelivery.objects.select_related("event").get(pk=delivery_id)
     recipients = supervisor_emails()
-    if not recipients:
-        logger.warning("no supervisor has an email address: email about %s not sent", delivery)
+
+    def failed(error: str, *, retryable: bool) -> Result:
         return deliveries.fail(
             EmailDelivery,
             claimed,
             now=now or timezone.now(),
-            error="No active supervisor has an email address.",
-            retryable=False,
+            error=error,
+            retryable=retryable,
             max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
         )
+
+    if not recipients:
+        logger.warning("no supervisor has an email address: email about %s not sent", delivery)
+        return failed("No active supervisor has an email address.", retryable=False)
     subject, text = message(delivery.event)
     try:
         send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, recipients)
     except (smtplib.SMTPException, OSError) as error:  # the mail server: try again later
-        result = deliveries.fail(
-            EmailDelivery,
-            claimed,
-            now=now or timezone.now(),
-            error=f"{type(error).__name__}: {error}",
-            retryable=True,
-            max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
-        )
+        result = failed(f"{type(error).__name__}: {error}", retryable=True)
         if result is Result.GAVE_UP:
             logger.warning("gave up emailing supervisors about %s: %s", delivery.event, error)
         return result
     except Exception as error:  # the message itself (a header Django refuses): never again
         logger.exception("could not email supervisors about %s", delivery.event)
-        return deliveries.fail(
-            EmailDelivery,
-            claimed,
-            now=now or timezone.now(),
-            error=f"{type(error).__name__}: {error}",
-            retryable=False,
-            max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
-        )
+        return failed(f"{type(error).__name__}: {error}", retryable=False)
     return deliveries.succeed(
         EmailDelivery, claimed, now=now or timezone.now(), recipients=recipients
     )
